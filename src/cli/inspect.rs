@@ -1,0 +1,104 @@
+//! `neuralnet eval`, `neuralnet inspect` and `neuralnet gradcheck`.
+
+use super::args::{EvalArgs, GradcheckArgs, InspectArgs};
+use super::progress::describe;
+use anyhow::Result;
+use neuralnet::data::load_named;
+use neuralnet::metrics::evaluate;
+use neuralnet::model_io;
+use neuralnet::train::EVAL_CHUNK;
+use neuralnet::{Error, Workspace};
+use serde_json::json;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Runs `neuralnet eval`.
+pub fn eval(a: EvalArgs) -> Result<ExitCode> {
+    let (net, _) = model_io::load(&a.model)?;
+    let splits = load_named(&a.dataset, a.data_dir.as_deref())?;
+    let data = match a.split.as_str() {
+        "train" => Some(&splits.train),
+        "validation" => splits.validation.as_ref(),
+        "test" => splits.test.as_ref().or(Some(&splits.train)),
+        other => return Err(Error::config("--split", format!("unknown split '{other}'; valid: train, validation, test")).into()),
+    }
+    .ok_or_else(|| Error::config("--split", format!("dataset '{}' has no {} split", a.dataset, a.split)))?;
+    if data.n_features != net.n_inputs() || data.n_outputs != net.n_outputs() {
+        return Err(Error::Shape {
+            op: format!("model {} on dataset {}", a.model.display(), a.dataset),
+            expected: format!("{} inputs, {} outputs", net.n_inputs(), net.n_outputs()),
+            got: format!("{} inputs, {} outputs", data.n_features, data.n_outputs),
+        }
+        .into());
+    }
+    let mut ws = Workspace::new(&net, EVAL_CHUNK);
+    let t0 = Instant::now();
+    let m = evaluate(&net, data, &mut ws);
+    let seconds = t0.elapsed().as_secs_f64();
+    if a.json {
+        let mut obj = serde_json::Map::new();
+        obj.insert("dataset".into(), json!(a.dataset));
+        obj.insert("split".into(), json!(a.split));
+        obj.insert("n".into(), json!(m.n));
+        neuralnet::report::put_metrics(&mut obj, "", &m);
+        let obj: serde_json::Map<_, _> = obj.into_iter().map(|(k, v)| (k.trim_start_matches('_').to_string(), v)).collect();
+        let mut obj = obj;
+        obj.insert("seconds".into(), json!(seconds));
+        obj.insert("samples_per_second".into(), json!(m.n as f64 / seconds));
+        println!("{}", serde_json::to_string_pretty(&obj)?);
+    } else {
+        println!("{}  loss {:.6}  ({} samples in {:.3} s)", describe(&a.split, &m), m.loss, m.n, seconds);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `neuralnet inspect`.
+pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
+    let (net, meta) = model_io::load(&a.model)?;
+    println!("model       {}", a.model.display());
+    println!("layers      {}", net.sizes().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" → "));
+    let acts: Vec<String> = net.activations().iter().map(|a| a.to_string()).collect();
+    println!("activations {}", acts.join(", "));
+    println!("cost        {}", net.cost());
+    println!("parameters  {}", net.n_params());
+    for l in 0..net.n_layers() {
+        let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
+        println!("  layer {l}: W {n_out}×{n_in}, b {n_out}, {}", net.activations()[l]);
+    }
+    if let Some(d) = &meta.dataset {
+        println!("dataset     {d}");
+    }
+    if let Some(c) = &meta.class_names {
+        println!("classes     {}", c.join(", "));
+    }
+    if let Some((h, w)) = meta.image_shape {
+        println!("image       {h}×{w}");
+    }
+    for (k, v) in &meta.extra {
+        println!("{k:<11} {v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `neuralnet gradcheck`: exit 0 only when the max relative error is under the tolerance.
+pub fn gradcheck(a: GradcheckArgs) -> Result<ExitCode> {
+    if a.batch_size == 0 {
+        return Err(Error::config("--batch-size", "must be at least 1").into());
+    }
+    let (net, x, y) = neuralnet::gradcheck::random_problem(&a.layers, a.activation, a.output_activation, a.cost, a.batch_size, a.seed)?;
+    let r = neuralnet::gradcheck::check(&net, &x, &y, a.batch_size);
+    let ok = r.max_rel_error < a.tolerance;
+    println!(
+        "gradcheck layers {:?} {}/{} {}: {} parameters, max relative error {:.3e} (parameter {}), tolerance {:.0e}: {}",
+        a.layers,
+        a.activation,
+        a.output_activation,
+        a.cost,
+        r.n_params,
+        r.max_rel_error,
+        r.worst_param,
+        a.tolerance,
+        if ok { "OK" } else { "FAILED" }
+    );
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

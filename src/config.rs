@@ -1,0 +1,349 @@
+//! Training configuration as plain serialisable data. [`TrainConfig`] is what a user writes (TOML
+//! file, command-line flags, or Rust code): every field has a documented default, and fields whose
+//! sensible default depends on the data (layer sizes, output activation, cost, η) are optional.
+//! [`TrainConfig::resolve`] fills those in for a given dataset and returns the concrete [`Plan`]
+//! that training runs from and that the report records, with the list of defaults applied.
+
+use crate::activation::Activation;
+use crate::cost::Cost;
+use crate::data::Splits;
+use crate::error::{Error, Result};
+use crate::init::Init;
+use crate::network::Network;
+use crate::optim::Optimizer;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// How training samples are drawn for each update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sampling {
+    /// Each epoch shuffles the training set and cuts it into consecutive batches (network.py).
+    #[default]
+    ShuffledBatches,
+    /// Each update draws `batch_size` samples uniformly with replacement (Higham & Higham's SGD).
+    WithReplacement,
+    /// Each update uses the whole training set (gradient descent); `batch_size` is ignored.
+    FullBatch,
+}
+
+/// How η changes over epochs. Written as a string: `constant`, `step:EVERY:FACTOR` (multiply η by
+/// FACTOR every EVERY epochs) or `halve-on-plateau:K` (Nielsen: halve η when validation accuracy
+/// has not improved for K epochs; stop once it has been halved 7 times).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(try_from = "String", into = "String")]
+pub enum Schedule {
+    /// η stays fixed.
+    #[default]
+    Constant,
+    /// η ← factor·η every `every` epochs.
+    Step {
+        /// Epochs between decays.
+        every: usize,
+        /// Multiplier applied at each decay.
+        factor: f64,
+    },
+    /// η ← η/2 after `patience` epochs without a better validation score; stop after 7 halvings.
+    HalveOnPlateau {
+        /// Epochs without improvement before halving.
+        patience: usize,
+    },
+}
+
+/// Number of halvings after which `halve-on-plateau` stops training (Nielsen, chapter 3).
+pub const MAX_HALVINGS: usize = 7;
+
+impl TryFrom<String> for Schedule {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |p: &str| p.parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0);
+        match parts.as_slice() {
+            ["constant"] => Ok(Schedule::Constant),
+            ["step", e, f] => match (e.parse::<usize>().ok().filter(|&e| e > 0), num(f)) {
+                (Some(every), Some(factor)) => Ok(Schedule::Step { every, factor }),
+                _ => Err(format!("bad schedule '{s}': expected step:EVERY:FACTOR, e.g. step:10:0.5")),
+            },
+            ["halve-on-plateau", k] => match k.parse::<usize>().ok().filter(|&k| k > 0) {
+                Some(patience) => Ok(Schedule::HalveOnPlateau { patience }),
+                None => Err(format!("bad schedule '{s}': expected halve-on-plateau:K with K ≥ 1")),
+            },
+            _ => Err(format!("unknown schedule '{s}'; valid: constant, step:EVERY:FACTOR, halve-on-plateau:K")),
+        }
+    }
+}
+
+impl From<Schedule> for String {
+    fn from(s: Schedule) -> String {
+        match s {
+            Schedule::Constant => "constant".into(),
+            Schedule::Step { every, factor } => format!("step:{every}:{factor}"),
+            Schedule::HalveOnPlateau { patience } => format!("halve-on-plateau:{patience}"),
+        }
+    }
+}
+
+/// What a user asks for. Defaults (documented per field) follow scikit-learn's MLP and Keras where
+/// the notes are silent; `neuralnet train --dataset mnist --layers 784,30,10 --activation sigmoid
+/// --cost quadratic --optimizer sgd --init normal --eta 3 --batch-size 10 --epochs 30` is Nielsen's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Dataset name (`mnist`, `fashion-mnist`, `digits`, `higham`, `higham-extra`). Default: `digits`.
+    pub dataset: Option<String>,
+    /// Data directory (`--data`). Default: `$NEURALNET_DATA`, else the user cache directory.
+    pub data_dir: Option<PathBuf>,
+    /// Use only the first N training samples. Default: all.
+    pub train_size: Option<usize>,
+    /// Layer sizes, input first. Default: [inputs, 100, outputs].
+    pub layers: Option<Vec<usize>>,
+    /// Hidden-layer activation. Default: `relu`.
+    pub activation: Option<Activation>,
+    /// Output activation. Default: `softmax` for classification with cross-entropy, `sigmoid` for
+    /// classification with another cost, `identity` for regression.
+    pub output_activation: Option<Activation>,
+    /// Cost. Default: `cross-entropy` (classification with softmax/sigmoid outputs), else `mse`.
+    pub cost: Option<Cost>,
+    /// Update rule. Default: `adam`.
+    pub optimizer: Option<Optimizer>,
+    /// Initialisation. Default: `he` for ReLU-type hidden layers, `glorot-uniform` otherwise.
+    pub init: Option<Init>,
+    /// Multiplier on every initial value. Default: 1.
+    pub init_scale: f64,
+    /// Number of epochs. Default: 30.
+    pub epochs: usize,
+    /// Mini-batch size m. Default: 32.
+    pub batch_size: usize,
+    /// Learning rate η. Default: 0.001 for Adam, 0.1 for the SGD family.
+    pub eta: Option<f64>,
+    /// Seed of the one RNG behind initialisation and sampling. Default: 1.
+    pub seed: u64,
+    /// L2 regularisation λ (w ← (1 − ηλ/n)w, weights only). Default: 0.
+    pub lambda: f64,
+    /// Momentum coefficient μ ∈ [0, 1). Default: 0.9 (used by `momentum` and `nesterov`).
+    pub momentum: f64,
+    /// How samples are drawn. Default: `shuffled-batches`.
+    pub sampling: Sampling,
+    /// Learning-rate schedule. Default: `constant`.
+    pub schedule: Schedule,
+    /// Early stopping: stop after this many epochs without a better validation score and restore
+    /// the best weights. Default: none (train all epochs).
+    pub patience: Option<usize>,
+    /// Evaluate the training split after each epoch. Default: true.
+    pub monitor_train: bool,
+    /// Evaluate the validation split after each epoch. Default: true.
+    pub monitor_validation: bool,
+    /// Evaluate the test split after each epoch. Default: true.
+    pub monitor_test: bool,
+    /// Start from this model's weights instead of a fresh initialisation.
+    pub init_from: Option<PathBuf>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            dataset: None,
+            data_dir: None,
+            train_size: None,
+            layers: None,
+            activation: None,
+            output_activation: None,
+            cost: None,
+            optimizer: None,
+            init: None,
+            init_scale: 1.0,
+            epochs: 30,
+            batch_size: 32,
+            eta: None,
+            seed: 1,
+            lambda: 0.0,
+            momentum: 0.9,
+            sampling: Sampling::ShuffledBatches,
+            schedule: Schedule::Constant,
+            patience: None,
+            monitor_train: true,
+            monitor_validation: true,
+            monitor_test: true,
+            init_from: None,
+        }
+    }
+}
+
+/// A fully resolved configuration: what training actually runs, recorded in the report's `config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Dataset name.
+    pub dataset: String,
+    /// Layer sizes, input first.
+    pub layers: Vec<usize>,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Output activation.
+    pub output_activation: Activation,
+    /// Cost.
+    pub cost: Cost,
+    /// Update rule.
+    pub optimizer: Optimizer,
+    /// Initialisation scheme.
+    pub init: Init,
+    /// Multiplier on initial values.
+    pub init_scale: f64,
+    /// Epochs.
+    pub epochs: usize,
+    /// Mini-batch size (the training-set size for full-batch sampling).
+    pub batch_size: usize,
+    /// Learning rate η.
+    pub eta: f64,
+    /// RNG seed.
+    pub seed: u64,
+    /// L2 λ.
+    pub lambda: f64,
+    /// Momentum μ.
+    pub momentum: f64,
+    /// Sampling mode.
+    pub sampling: Sampling,
+    /// η schedule.
+    pub schedule: Schedule,
+    /// Early-stopping patience.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patience: Option<usize>,
+    /// Per-epoch evaluation switches (train, validation, test).
+    pub monitor: [bool; 3],
+    /// Warm-start model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<PathBuf>,
+    /// The names of the fields whose value came from a default that depends on the data.
+    pub defaults_used: Vec<String>,
+}
+
+impl TrainConfig {
+    /// Checks every value and fills in data-dependent defaults for `splits`.
+    pub fn resolve(&self, splits: &Splits) -> Result<Plan> {
+        self.validate()?;
+        let mut used = Vec::new();
+        let mut note = |name: &str| used.push(name.to_string());
+        let (d, k) = (splits.train.n_features, splits.train.n_outputs);
+        let classification = splits.train.is_classification();
+        let layers = self.layers.clone().unwrap_or_else(|| {
+            note("layers");
+            vec![d, 100, k]
+        });
+        if layers.len() < 2 || layers[0] != d || layers[layers.len() - 1] != k {
+            return Err(Error::config(
+                "--layers",
+                format!("{layers:?} does not fit dataset '{}': it has {d} inputs and {k} outputs", splits.name),
+            ));
+        }
+        let activation = self.activation.unwrap_or_else(|| {
+            note("activation");
+            Activation::Relu
+        });
+        let output_activation = self.output_activation.unwrap_or_else(|| {
+            note("output_activation");
+            match (classification, self.cost) {
+                (true, None | Some(Cost::CrossEntropy)) => Activation::Softmax,
+                (true, Some(_)) => Activation::Sigmoid,
+                (false, _) => Activation::Identity,
+            }
+        });
+        let cost = self.cost.unwrap_or_else(|| {
+            note("cost");
+            match output_activation {
+                Activation::Softmax | Activation::Sigmoid if classification => Cost::CrossEntropy,
+                Activation::Softmax => Cost::CrossEntropy,
+                _ => Cost::Mse,
+            }
+        });
+        let optimizer = self.optimizer.unwrap_or_else(|| {
+            note("optimizer");
+            Optimizer::Adam
+        });
+        let init = self.init.unwrap_or_else(|| {
+            note("init");
+            match activation {
+                Activation::Relu | Activation::LeakyRelu => Init::He,
+                _ => Init::GlorotUniform,
+            }
+        });
+        let eta = self.eta.unwrap_or_else(|| {
+            note("eta");
+            optimizer.default_eta()
+        });
+        let n = splits.train.len();
+        let batch_size = if self.sampling == Sampling::FullBatch { n } else { self.batch_size };
+        if self.patience.is_some() && splits.validation.is_none() {
+            return Err(Error::config("--patience", format!("early stopping needs a validation split; dataset '{}' has none", splits.name)));
+        }
+        if matches!(self.schedule, Schedule::HalveOnPlateau { .. }) && splits.validation.is_none() {
+            return Err(Error::config("--schedule", format!("halve-on-plateau needs a validation split; dataset '{}' has none", splits.name)));
+        }
+        // Fails on softmax hidden layers and invalid output/cost pairs, naming the flag.
+        Network::<f32>::new(&layers, activation, output_activation, cost)?;
+        Ok(Plan {
+            dataset: splits.name.clone(),
+            layers,
+            activation,
+            output_activation,
+            cost,
+            optimizer,
+            init,
+            init_scale: self.init_scale,
+            epochs: self.epochs,
+            batch_size,
+            eta,
+            seed: self.seed,
+            lambda: self.lambda,
+            momentum: self.momentum,
+            sampling: self.sampling,
+            schedule: self.schedule,
+            patience: self.patience,
+            monitor: [self.monitor_train, self.monitor_validation, self.monitor_test],
+            init_from: self.init_from.clone(),
+            defaults_used: used,
+        })
+    }
+
+    /// Range checks that do not need the data; each error names the flag.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(eta) = self.eta {
+            if !(eta > 0.0 && eta.is_finite()) {
+                return Err(Error::config("--eta", format!("must be a positive number, got {eta}")));
+            }
+        }
+        if self.batch_size == 0 {
+            return Err(Error::config("--batch-size", "must be at least 1"));
+        }
+        if self.epochs == 0 {
+            return Err(Error::config("--epochs", "must be at least 1"));
+        }
+        if !(self.lambda >= 0.0 && self.lambda.is_finite()) {
+            return Err(Error::config("--lambda", format!("must be ≥ 0, got {}", self.lambda)));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::config("--momentum", format!("must be in [0, 1), got {}", self.momentum)));
+        }
+        if self.patience == Some(0) {
+            return Err(Error::config("--patience", "must be at least 1"));
+        }
+        if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
+            return Err(Error::config("--init-scale", format!("must be a positive number, got {}", self.init_scale)));
+        }
+        if self.train_size == Some(0) {
+            return Err(Error::config("--train-size", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Parses a TOML config file; unknown keys and wrong types are errors naming the key.
+    pub fn from_toml(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::format(path, e.message().to_string() + &toml_location(&text, e.span())))
+    }
+}
+
+fn toml_location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(s) => format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,170 @@
+//! Model files: safetensors with tensors `layers.{i}.weight` ([n_out, n_in]) and `layers.{i}.bias`
+//! ([n_out]), i from 0, and string metadata `format` = `neuralnet/1`, `sizes`, `activations`,
+//! `cost`, a CRC-32 of the tensor data (`checksum`), and, where known, class names, image shape,
+//! input normalisation and dataset. Anything that reads safetensors can run the model (see
+//! `scripts/numpy_forward.py`). Files are written atomically.
+
+use crate::activation::Activation;
+use crate::atomic::write_atomic;
+use crate::cost::Cost;
+use crate::error::{Error, Result};
+use crate::network::Network;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The value of the `format` metadata key this version writes and reads.
+pub const FORMAT: &str = "neuralnet/1";
+
+/// Largest model file `load` accepts (bytes), checked before reading.
+pub const MAX_MODEL_BYTES: u64 = 4 << 30;
+
+/// What a model remembers about its data besides the weights.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelMeta {
+    /// Name of the training data source.
+    pub dataset: Option<String>,
+    /// Class names, index = class.
+    pub class_names: Option<Vec<String>>,
+    /// Image height and width, for image models.
+    pub image_shape: Option<(usize, usize)>,
+    /// Per-feature (mean, standard deviation) applied to inputs: x' = (x − mean)/std.
+    pub normalization: Option<(Vec<f32>, Vec<f32>)>,
+    /// Any further string entries.
+    pub extra: BTreeMap<String, String>,
+}
+
+fn join<T: ToString>(v: &[T]) -> String {
+    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// The safetensors bytes of `net` with `meta`.
+pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
+    let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
+    let mut crc = crc32fast::Hasher::new();
+    for l in 0..net.n_layers() {
+        let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
+        for (name, values, shape) in [("weight", net.weight(l), vec![n_out, n_in]), ("bias", net.bias(l), vec![n_out])] {
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            crc.update(&bytes);
+            tensors.push((format!("layers.{l}.{name}"), bytes, shape));
+        }
+    }
+    let mut info: HashMap<String, String> = meta.extra.clone().into_iter().collect();
+    info.insert("format".into(), FORMAT.into());
+    info.insert("sizes".into(), join(net.sizes()));
+    info.insert("activations".into(), join(net.activations()));
+    info.insert("cost".into(), net.cost().to_string());
+    info.insert("checksum".into(), format!("crc32:{:08x}", crc.finalize()));
+    if let Some(d) = &meta.dataset {
+        info.insert("dataset".into(), d.clone());
+    }
+    if let Some(c) = &meta.class_names {
+        info.insert("class_names".into(), serde_json::to_string(c).expect("strings serialize"));
+    }
+    if let Some((h, w)) = meta.image_shape {
+        info.insert("image_shape".into(), format!("{h},{w}"));
+    }
+    if let Some((mean, std)) = &meta.normalization {
+        info.insert("input_mean".into(), join(mean));
+        info.insert("input_std".into(), join(std));
+    }
+    let views: Vec<(String, TensorView)> = tensors
+        .iter()
+        .map(|(name, bytes, shape)| (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree")))
+        .collect();
+    safetensors::serialize(views, Some(info)).map_err(|e| Error::LinAlg(format!("serialize: {e}")))
+}
+
+/// Saves `net` and `meta` to `path` atomically (temp file, fsync, rename).
+pub fn save(net: &Network<f32>, meta: &ModelMeta, path: &Path) -> Result<()> {
+    write_atomic(path, &to_bytes(net, meta)?)
+}
+
+/// Loads a model file written by [`save`], checking the format, shapes and checksum.
+pub fn load(path: &Path) -> Result<(Network<f32>, ModelMeta)> {
+    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    if len > MAX_MODEL_BYTES {
+        return Err(Error::format(path, format!("{len} bytes is larger than any model this version writes")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+/// Parses model bytes; `path` names the source in errors.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)> {
+    let bad = |what: String| Error::format(path, what);
+    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e})")))?;
+    let info = header.metadata().clone().unwrap_or_default();
+    let get = |key: &str| info.get(key).ok_or_else(|| bad(format!("metadata has no '{key}' (not a neuralnet model?)")));
+    let format = get("format")?;
+    if format != FORMAT {
+        return Err(bad(format!("format '{format}' is not supported (this version reads {FORMAT})")));
+    }
+    let sizes: Vec<usize> = parse_list(get("sizes")?, "sizes", path)?;
+    let activations: Vec<Activation> = parse_list(get("activations")?, "activations", path)?;
+    let cost: Cost = get("cost")?.parse().map_err(|e: String| bad(e))?;
+    let mut net = Network::with_activations(&sizes, activations, cost).map_err(|e| bad(format!("metadata: {e}")))?;
+    let mut crc = crc32fast::Hasher::new();
+    for l in 0..net.n_layers() {
+        let (n_in, n_out) = (sizes[l], sizes[l + 1]);
+        let (w_range, b_range) = net.layer_ranges(l);
+        for (name, range, shape) in [("weight", w_range, vec![n_out, n_in]), ("bias", b_range, vec![n_out])] {
+            let key = format!("layers.{l}.{name}");
+            let t = st.tensor(&key).map_err(|_| bad(format!("missing tensor {key}")))?;
+            if t.shape() != shape.as_slice() {
+                return Err(bad(format!("tensor {key} has shape {:?}, sizes say {shape:?}", t.shape())));
+            }
+            crc.update(t.data());
+            let dst = &mut net.params_mut()[range];
+            match t.dtype() {
+                Dtype::F32 => dst.iter_mut().zip(t.data().chunks_exact(4)).for_each(|(d, c)| *d = f32::from_le_bytes(c.try_into().expect("4 bytes"))),
+                Dtype::F64 => dst.iter_mut().zip(t.data().chunks_exact(8)).for_each(|(d, c)| *d = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+                other => return Err(bad(format!("tensor {key} has dtype {other:?}; expected F32 or F64"))),
+            }
+        }
+    }
+    if let Some(want) = info.get("checksum") {
+        let got = format!("crc32:{:08x}", crc.finalize());
+        if *want != got {
+            return Err(bad(format!("tensor data checksum mismatch ({got}, metadata says {want}): the file is corrupt")));
+        }
+    }
+    Ok((net, meta_from(&info, path)?))
+}
+
+fn parse_list<T: std::str::FromStr>(s: &str, key: &str, path: &Path) -> Result<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    s.split(',')
+        .map(|v| v.trim().parse::<T>().map_err(|e| Error::format(path, format!("metadata '{key}': {e}"))))
+        .collect()
+}
+
+fn meta_from(info: &HashMap<String, String>, path: &Path) -> Result<ModelMeta> {
+    let known = ["format", "sizes", "activations", "cost", "checksum", "dataset", "class_names", "image_shape", "input_mean", "input_std"];
+    let class_names = match info.get("class_names") {
+        Some(s) => Some(serde_json::from_str(s).map_err(|e| Error::format(path, format!("metadata 'class_names': {e}")))?),
+        None => None,
+    };
+    let image_shape = match info.get("image_shape") {
+        Some(s) => match parse_list::<usize>(s, "image_shape", path)?.as_slice() {
+            [h, w] => Some((*h, *w)),
+            _ => return Err(Error::format(path, "metadata 'image_shape' must be H,W")),
+        },
+        None => None,
+    };
+    let normalization = match (info.get("input_mean"), info.get("input_std")) {
+        (Some(m), Some(s)) => Some((parse_list(m, "input_mean", path)?, parse_list(s, "input_std", path)?)),
+        _ => None,
+    };
+    Ok(ModelMeta {
+        dataset: info.get("dataset").cloned(),
+        class_names,
+        image_shape,
+        normalization,
+        extra: info.iter().filter(|(k, _)| !known.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    })
+}
