@@ -272,10 +272,16 @@ impl TrainConfig {
         let n = splits.train.len();
         let batch_size = if self.sampling == Sampling::FullBatch { n } else { self.batch_size };
         if self.patience.is_some() && splits.validation.is_none() {
-            return Err(Error::config("--patience", format!("early stopping needs a validation split; dataset '{}' has none", splits.name)));
+            return Err(Error::config(
+                "--patience",
+                format!("early stopping needs a validation split; dataset '{}' has none", splits.name),
+            ));
         }
         if matches!(self.schedule, Schedule::HalveOnPlateau { .. }) && splits.validation.is_none() {
-            return Err(Error::config("--schedule", format!("halve-on-plateau needs a validation split; dataset '{}' has none", splits.name)));
+            return Err(Error::config(
+                "--schedule",
+                format!("halve-on-plateau needs a validation split; dataset '{}' has none", splits.name),
+            ));
         }
         // Fails on softmax hidden layers and invalid output/cost pairs, naming the flag.
         Network::<f32>::new(&layers, activation, output_activation, cost)?;
@@ -305,10 +311,10 @@ impl TrainConfig {
 
     /// Range checks that do not need the data; each error names the flag.
     pub fn validate(&self) -> Result<()> {
-        if let Some(eta) = self.eta {
-            if !(eta > 0.0 && eta.is_finite()) {
-                return Err(Error::config("--eta", format!("must be a positive number, got {eta}")));
-            }
+        if let Some(eta) = self.eta
+            && !(eta > 0.0 && eta.is_finite())
+        {
+            return Err(Error::config("--eta", format!("must be a positive number, got {eta}")));
         }
         if self.batch_size == 0 {
             return Err(Error::config("--batch-size", "must be at least 1"));
@@ -337,7 +343,8 @@ impl TrainConfig {
     /// Parses a TOML config file; unknown keys and wrong types are errors naming the key.
     pub fn from_toml(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| Error::format(path, e.message().to_string() + &toml_location(&text, e.span())))
+        toml::from_str(&text)
+            .map_err(|e| Error::format(path, e.message().to_string() + &toml_location(&text, e.span())))
     }
 }
 

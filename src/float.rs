@@ -6,9 +6,7 @@ use num_traits::{Float, FromPrimitive, ToPrimitive};
 use std::fmt::{Debug, Display};
 
 /// A float type a [`crate::Network`] can compute in (`f32` or `f64`).
-pub trait Scalar:
-    Float + FromPrimitive + ToPrimitive + Debug + Display + Default + Send + Sync + 'static
-{
+pub trait Scalar: Float + FromPrimitive + ToPrimitive + Debug + Display + Default + Send + Sync + 'static {
     /// The safetensors dtype name of this type (`"F32"` or `"F64"`).
     const DTYPE: &'static str;
 

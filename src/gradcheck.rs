@@ -36,7 +36,7 @@ pub fn check(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize) -> GradCheck
         p.cost_sum(y, rows, &ws) / rows as f64
     };
     let mut out = GradCheck { max_rel_error: 0.0, worst_param: 0, n_params: net.n_params() };
-    for i in 0..net.n_params() {
+    for (i, &g) in grad.iter().enumerate() {
         let theta = net.params()[i];
         probe.params_mut()[i] = theta + EPSILON;
         let plus = cost(&probe);
@@ -44,7 +44,7 @@ pub fn check(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize) -> GradCheck
         let minus = cost(&probe);
         probe.params_mut()[i] = theta;
         let numeric = (plus - minus) / (2.0 * EPSILON);
-        let rel = (grad[i] - numeric).abs() / grad[i].abs().max(numeric.abs()).max(1e-8);
+        let rel = (g - numeric).abs() / g.abs().max(numeric.abs()).max(1e-8);
         if rel > out.max_rel_error {
             out.max_rel_error = rel;
             out.worst_param = i;

@@ -46,10 +46,12 @@ pub mod error;
 pub mod float;
 pub mod gradcheck;
 pub mod init;
+pub mod lm;
 pub mod metrics;
 pub mod model_io;
 pub mod network;
 pub mod optim;
+pub mod plot;
 pub mod report;
 pub mod train;
 

@@ -10,11 +10,8 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            let code = err
-                .chain()
-                .find_map(|c| c.downcast_ref::<neuralnet::Error>())
-                .map(|e| e.exit_code())
-                .unwrap_or(1);
+            let code =
+                err.chain().find_map(|c| c.downcast_ref::<neuralnet::Error>()).map(|e| e.exit_code()).unwrap_or(1);
             let msg: Vec<String> = err.chain().map(|c| c.to_string()).collect();
             eprintln!("error: {}", msg.join(": "));
             ExitCode::from(code)

@@ -44,7 +44,8 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
     let mut crc = crc32fast::Hasher::new();
     for l in 0..net.n_layers() {
         let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
-        for (name, values, shape) in [("weight", net.weight(l), vec![n_out, n_in]), ("bias", net.bias(l), vec![n_out])] {
+        for (name, values, shape) in [("weight", net.weight(l), vec![n_out, n_in]), ("bias", net.bias(l), vec![n_out])]
+        {
             let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
             crc.update(&bytes);
             tensors.push((format!("layers.{l}.{name}"), bytes, shape));
@@ -71,7 +72,9 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
     }
     let views: Vec<(String, TensorView)> = tensors
         .iter()
-        .map(|(name, bytes, shape)| (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree")))
+        .map(|(name, bytes, shape)| {
+            (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree"))
+        })
         .collect();
     safetensors::serialize(views, Some(info)).map_err(|e| Error::LinAlg(format!("serialize: {e}")))
 }
@@ -119,8 +122,14 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
             crc.update(t.data());
             let dst = &mut net.params_mut()[range];
             match t.dtype() {
-                Dtype::F32 => dst.iter_mut().zip(t.data().chunks_exact(4)).for_each(|(d, c)| *d = f32::from_le_bytes(c.try_into().expect("4 bytes"))),
-                Dtype::F64 => dst.iter_mut().zip(t.data().chunks_exact(8)).for_each(|(d, c)| *d = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+                Dtype::F32 => dst
+                    .iter_mut()
+                    .zip(t.data().chunks_exact(4))
+                    .for_each(|(d, c)| *d = f32::from_le_bytes(c.try_into().expect("4 bytes"))),
+                Dtype::F64 => dst
+                    .iter_mut()
+                    .zip(t.data().chunks_exact(8))
+                    .for_each(|(d, c)| *d = f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
                 other => return Err(bad(format!("tensor {key} has dtype {other:?}; expected F32 or F64"))),
             }
         }
@@ -128,7 +137,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
     if let Some(want) = info.get("checksum") {
         let got = format!("crc32:{:08x}", crc.finalize());
         if *want != got {
-            return Err(bad(format!("tensor data checksum mismatch ({got}, metadata says {want}): the file is corrupt")));
+            return Err(bad(format!(
+                "tensor data checksum mismatch ({got}, metadata says {want}): the file is corrupt"
+            )));
         }
     }
     Ok((net, meta_from(&info, path)?))
@@ -144,9 +155,22 @@ where
 }
 
 fn meta_from(info: &HashMap<String, String>, path: &Path) -> Result<ModelMeta> {
-    let known = ["format", "sizes", "activations", "cost", "checksum", "dataset", "class_names", "image_shape", "input_mean", "input_std"];
+    let known = [
+        "format",
+        "sizes",
+        "activations",
+        "cost",
+        "checksum",
+        "dataset",
+        "class_names",
+        "image_shape",
+        "input_mean",
+        "input_std",
+    ];
     let class_names = match info.get("class_names") {
-        Some(s) => Some(serde_json::from_str(s).map_err(|e| Error::format(path, format!("metadata 'class_names': {e}")))?),
+        Some(s) => {
+            Some(serde_json::from_str(s).map_err(|e| Error::format(path, format!("metadata 'class_names': {e}")))?)
+        }
         None => None,
     };
     let image_shape = match info.get("image_shape") {

@@ -196,7 +196,22 @@ impl<F: Scalar> Network<F> {
             if l > 0 {
                 // δˡ⁻¹ = (δˡ Wˡ) ⊙ σ'(zˡ⁻¹), with σ' computed from the stored activations.
                 let delta_prev = &mut ws.delta_prev[..rows * n_in];
-                F::gemm(rows, n_out, n_in, F::one(), delta, n_out, 1, self.weight(l), n_in, 1, F::zero(), delta_prev, n_in, 1);
+                F::gemm(
+                    rows,
+                    n_out,
+                    n_in,
+                    F::one(),
+                    delta,
+                    n_out,
+                    1,
+                    self.weight(l),
+                    n_in,
+                    1,
+                    F::zero(),
+                    delta_prev,
+                    n_in,
+                    1,
+                );
                 self.activations[l - 1].mul_derivative(delta_prev, &ws.a[l - 1][..rows * n_in]);
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
@@ -290,7 +305,8 @@ mod tests {
     #[test]
     fn forward_matches_hand_computation() {
         // One layer 2 → 1, identity: z = w·x + b.
-        let mut net = Network::<f64>::new(&[2, 1], Activation::Identity, Activation::Identity, Cost::Quadratic).unwrap();
+        let mut net =
+            Network::<f64>::new(&[2, 1], Activation::Identity, Activation::Identity, Cost::Quadratic).unwrap();
         net.params_mut().copy_from_slice(&[2.0, -1.0, 0.5]);
         let mut ws = Workspace::new(&net, 2);
         let out = net.forward(&[1.0, 3.0, 0.0, 1.0], 2, &mut ws);

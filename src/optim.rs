@@ -29,7 +29,8 @@ pub enum Optimizer {
 
 impl Optimizer {
     /// Every optimizer, in the order of their command-line names.
-    pub const ALL: [Optimizer; 5] = [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam, Optimizer::Lm];
+    pub const ALL: [Optimizer; 5] =
+        [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam, Optimizer::Lm];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
@@ -204,7 +205,7 @@ mod tests {
     #[test]
     fn weight_decay_leaves_biases() {
         let mut p = vec![1.0f64, 1.0, 1.0];
-        decay_weights(&mut p, &[0..2], 0.5, 2.0, 10);
+        decay_weights(&mut p, &[0..2, 3..3], 0.5, 2.0, 10);
         assert_eq!(p, vec![0.9, 0.9, 1.0]);
     }
 }

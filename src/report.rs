@@ -5,7 +5,7 @@ use crate::config::Plan;
 use crate::data::Splits;
 use crate::metrics::Metrics;
 use crate::train::History;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Adds `{prefix}_loss` and `{prefix}_accuracy` (classification) or `{prefix}_mse`/`{prefix}_mae`
 /// (regression) for `m` to `obj`.

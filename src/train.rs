@@ -2,12 +2,12 @@
 //! schedules, early stopping and divergence checks. Training reports progress to an [`Observer`]
 //! (the CLI's progress bar and epoch lines are one) and returns its [`History`].
 
-use crate::config::{Plan, Sampling, Schedule, MAX_HALVINGS};
+use crate::config::{MAX_HALVINGS, Plan, Sampling, Schedule};
 use crate::data::{Dataset, Splits};
 use crate::error::{Error, Result};
-use crate::metrics::{evaluate, Metrics};
+use crate::metrics::{Metrics, evaluate};
 use crate::network::{Network, Workspace};
-use crate::optim::{decay_weights, OptimState, Optimizer};
+use crate::optim::{OptimState, Optimizer, decay_weights};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -119,7 +119,12 @@ pub fn fit(plan: &Plan, splits: &Splits, observer: &mut dyn Observer) -> Result<
 }
 
 /// Evaluates `net` on every split of `splits` selected by `which` (train, validation, test).
-pub fn evaluate_splits(net: &Network<f32>, splits: &Splits, which: [bool; 3], ws: &mut Workspace<f32>) -> [Option<Metrics>; 3] {
+pub fn evaluate_splits(
+    net: &Network<f32>,
+    splits: &Splits,
+    which: [bool; 3],
+    ws: &mut Workspace<f32>,
+) -> [Option<Metrics>; 3] {
     let eval = |d: Option<&Dataset>, on: bool, ws: &mut Workspace<f32>| d.filter(|_| on).map(|d| evaluate(net, d, ws));
     [
         eval(Some(&splits.train), which[0], ws),
@@ -177,7 +182,8 @@ pub fn train(
                 }
                 Sampling::FullBatch => n,
             };
-            let (x, y) = if plan.sampling == Sampling::FullBatch { (&data.x[..], &data.y[..]) } else { (&xb[..], &yb[..]) };
+            let (x, y) =
+                if plan.sampling == Sampling::FullBatch { (&data.x[..], &data.y[..]) } else { (&xb[..], &yb[..]) };
             let cost = net.backprop(x, y, rows, &mut ws, &mut grad);
             if !cost.is_finite() {
                 return Err(Error::Diverged { epoch, batch: b + 1, what: format!("batch cost is {cost}") });
@@ -188,7 +194,11 @@ pub fn train(
             observer.batch_end(b + 1);
         }
         if let Some(i) = net.params().iter().position(|p| !p.is_finite()) {
-            return Err(Error::Diverged { epoch, batch: batches, what: format!("parameter {i} is {}", net.params()[i]) });
+            return Err(Error::Diverged {
+                epoch,
+                batch: batches,
+                what: format!("parameter {i} is {}", net.params()[i]),
+            });
         }
         let [train_m, validation, test] = evaluate_splits(net, splits, plan.monitor, &mut eval_ws);
         let stats = EpochStats { epoch, seconds: 0.0, updates, eta, train: train_m, validation, test };
@@ -207,14 +217,15 @@ pub fn train(
             } else {
                 since_best += 1;
             }
-            if let Schedule::HalveOnPlateau { patience } = plan.schedule {
-                if since_best >= patience && since_best % patience == 0 {
-                    eta /= 2.0;
-                    halvings += 1;
-                    if halvings >= MAX_HALVINGS {
-                        stop_reason = StopReason::ScheduleExhausted;
-                        stop = true;
-                    }
+            if let Schedule::HalveOnPlateau { patience } = plan.schedule
+                && since_best >= patience
+                && since_best % patience == 0
+            {
+                eta /= 2.0;
+                halvings += 1;
+                if halvings >= MAX_HALVINGS {
+                    stop_reason = StopReason::ScheduleExhausted;
+                    stop = true;
                 }
             }
             if plan.patience.is_some_and(|p| since_best >= p) {
@@ -222,10 +233,10 @@ pub fn train(
                 stop = true;
             }
         }
-        if let Schedule::Step { every, factor } = plan.schedule {
-            if epoch % every == 0 {
-                eta *= factor;
-            }
+        if let Schedule::Step { every, factor } = plan.schedule
+            && epoch % every == 0
+        {
+            eta *= factor;
         }
         epochs.push(stats);
         if stop {
@@ -233,11 +244,11 @@ pub fn train(
         }
     }
     let mut kept_epoch = epochs.len();
-    if plan.patience.is_some() {
-        if let Some((_, epoch, params)) = best {
-            net.params_mut().copy_from_slice(&params);
-            kept_epoch = epoch;
-        }
+    if plan.patience.is_some()
+        && let Some((_, epoch, params)) = best
+    {
+        net.params_mut().copy_from_slice(&params);
+        kept_epoch = epoch;
     }
     Ok(History { epochs, updates, seconds_total: start.elapsed().as_secs_f64(), stop_reason, kept_epoch })
 }

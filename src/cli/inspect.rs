@@ -20,7 +20,11 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         "train" => Some(&splits.train),
         "validation" => splits.validation.as_ref(),
         "test" => splits.test.as_ref().or(Some(&splits.train)),
-        other => return Err(Error::config("--split", format!("unknown split '{other}'; valid: train, validation, test")).into()),
+        other => {
+            return Err(
+                Error::config("--split", format!("unknown split '{other}'; valid: train, validation, test")).into()
+            );
+        }
     }
     .ok_or_else(|| Error::config("--split", format!("dataset '{}' has no {} split", a.dataset, a.split)))?;
     if data.n_features != net.n_inputs() || data.n_outputs != net.n_outputs() {
@@ -41,7 +45,8 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         obj.insert("split".into(), json!(a.split));
         obj.insert("n".into(), json!(m.n));
         neuralnet::report::put_metrics(&mut obj, "", &m);
-        let obj: serde_json::Map<_, _> = obj.into_iter().map(|(k, v)| (k.trim_start_matches('_').to_string(), v)).collect();
+        let obj: serde_json::Map<_, _> =
+            obj.into_iter().map(|(k, v)| (k.trim_start_matches('_').to_string(), v)).collect();
         let mut obj = obj;
         obj.insert("seconds".into(), json!(seconds));
         obj.insert("samples_per_second".into(), json!(m.n as f64 / seconds));
@@ -85,7 +90,14 @@ pub fn gradcheck(a: GradcheckArgs) -> Result<ExitCode> {
     if a.batch_size == 0 {
         return Err(Error::config("--batch-size", "must be at least 1").into());
     }
-    let (net, x, y) = neuralnet::gradcheck::random_problem(&a.layers, a.activation, a.output_activation, a.cost, a.batch_size, a.seed)?;
+    let (net, x, y) = neuralnet::gradcheck::random_problem(
+        &a.layers,
+        a.activation,
+        a.output_activation,
+        a.cost,
+        a.batch_size,
+        a.seed,
+    )?;
     let r = neuralnet::gradcheck::check(&net, &x, &y, a.batch_size);
     let ok = r.max_rel_error < a.tolerance;
     println!(

@@ -5,7 +5,7 @@ use super::progress::Terminal;
 use anyhow::{Context, Result};
 use neuralnet::data::load_named;
 use neuralnet::model_io::{self, ModelMeta};
-use neuralnet::train::{evaluate_splits, fit, EVAL_CHUNK};
+use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit};
 use neuralnet::{Error, TrainConfig, Workspace};
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,7 +18,20 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
     macro_rules! set_plain {
         ($($f:ident),*) => { $( if let Some(v) = a.$f.clone() { c.$f = v; } )* };
     }
-    set!(dataset, data_dir, train_size, layers, activation, output_activation, cost, optimizer, init, eta, patience, init_from);
+    set!(
+        dataset,
+        data_dir,
+        train_size,
+        layers,
+        activation,
+        output_activation,
+        cost,
+        optimizer,
+        init,
+        eta,
+        patience,
+        init_from
+    );
     set_plain!(init_scale, epochs, batch_size, seed, lambda, momentum, sampling, schedule);
     if a.no_monitor_train {
         c.monitor_train = false;
@@ -100,7 +113,12 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             .iter()
             .filter_map(|e| e.test.or(e.validation).and_then(|m| m.accuracy).map(|acc| (acc, e.epoch)))
             .fold(None, |b: Option<(f64, usize)>, x| if b.is_none_or(|b| x.0 > b.0) { Some(x) } else { b });
-        let mut line = format!("done: {} epochs, {} updates, {:.1} s", history.epochs.len(), history.updates, history.seconds_total);
+        let mut line = format!(
+            "done: {} epochs, {} updates, {:.1} s",
+            history.epochs.len(),
+            history.updates,
+            history.seconds_total
+        );
         if let Some((acc, epoch)) = best {
             line += &format!("; peak accuracy {:.2}% at epoch {epoch}", 100.0 * acc);
         }

@@ -5,8 +5,8 @@
 
 use super::{Dataset, Splits};
 use flate2::read::GzDecoder;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use std::io::Read;
 
 /// Names of the built-in datasets.

@@ -35,11 +35,7 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
         head.iter_mut().zip(buf).for_each(|(h, b)| *h = *b);
         head == [0x1f, 0x8b]
     };
-    if is_gz {
-        parse_idx(GzDecoder::new(reader), path)
-    } else {
-        parse_idx(reader, path)
-    }
+    if is_gz { parse_idx(GzDecoder::new(reader), path) } else { parse_idx(reader, path) }
 }
 
 /// Parses IDX bytes from `reader`; `path` is used in error messages.
@@ -70,10 +66,7 @@ pub fn parse_idx<R: Read>(mut reader: R, path: &Path) -> Result<IdxArray> {
     // Read at most expected + 1 bytes; the vector grows with the data actually present, so a header
     // claiming billions of items cannot make us allocate more than the file holds.
     let mut data = Vec::new();
-    reader
-        .take(expected as u64 + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| bad(format!("corrupt data: {e}")))?;
+    reader.take(expected as u64 + 1).read_to_end(&mut data).map_err(|e| bad(format!("corrupt data: {e}")))?;
     if data.len() < expected {
         return Err(bad(format!(
             "truncated: header {dims:?} implies {expected} bytes of data, file holds {}",
@@ -91,11 +84,17 @@ pub fn parse_idx<R: Read>(mut reader: R, path: &Path) -> Result<IdxArray> {
 pub fn load_pair(images: &Path, labels: &Path) -> Result<(Dataset, (usize, usize))> {
     let img = read_idx(images)?;
     if img.dims.len() != 3 {
-        return Err(Error::format(images, format!("expected image magic 2051 (3 dimensions), got {} dimensions", img.dims.len())));
+        return Err(Error::format(
+            images,
+            format!("expected image magic 2051 (3 dimensions), got {} dimensions", img.dims.len()),
+        ));
     }
     let lab = read_idx(labels)?;
     if lab.dims.len() != 1 {
-        return Err(Error::format(labels, format!("expected label magic 2049 (1 dimension), got {} dimensions", lab.dims.len())));
+        return Err(Error::format(
+            labels,
+            format!("expected label magic 2049 (1 dimension), got {} dimensions", lab.dims.len()),
+        ));
     }
     let (n, h, w) = (img.dims[0], img.dims[1], img.dims[2]);
     if lab.dims[0] != n {

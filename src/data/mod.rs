@@ -4,6 +4,7 @@
 //! (the data-directory rules).
 
 pub mod builtin;
+pub mod fetch;
 pub mod idx;
 pub mod locate;
 
