@@ -113,7 +113,7 @@ pub struct TrainConfig {
     /// Number of epochs. Default: 30.
     pub epochs: usize,
     /// Mini-batch size m. Default: 32.
-    pub batch_size: usize,
+    pub batch_size: Option<usize>,
     /// Learning rate η. Default: 0.001 for Adam, 0.1 for the SGD family.
     pub eta: Option<f64>,
     /// Seed of the one RNG behind initialisation and sampling. Default: 1.
@@ -153,7 +153,7 @@ impl Default for TrainConfig {
             init: None,
             init_scale: 1.0,
             epochs: 30,
-            batch_size: 32,
+            batch_size: None,
             eta: None,
             seed: 1,
             lambda: 0.0,
@@ -270,7 +270,14 @@ impl TrainConfig {
             optimizer.default_eta()
         });
         let n = splits.train.len();
-        let batch_size = if self.sampling == Sampling::FullBatch { n } else { self.batch_size };
+        let batch_size = match (self.sampling, self.batch_size) {
+            (Sampling::FullBatch, _) => n,
+            (_, Some(m)) => m,
+            (_, None) => {
+                note("batch_size");
+                32
+            }
+        };
         if self.patience.is_some() && splits.validation.is_none() {
             return Err(Error::config(
                 "--patience",
@@ -316,7 +323,7 @@ impl TrainConfig {
         {
             return Err(Error::config("--eta", format!("must be a positive number, got {eta}")));
         }
-        if self.batch_size == 0 {
+        if self.batch_size == Some(0) {
             return Err(Error::config("--batch-size", "must be at least 1"));
         }
         if self.epochs == 0 {

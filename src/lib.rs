@@ -24,7 +24,7 @@
 //!     activation: Some(Activation::Tanh),
 //!     optimizer: Some(Optimizer::Adam),
 //!     eta: Some(0.05),
-//!     batch_size: 4,
+//!     batch_size: Some(4),
 //!     epochs: 300,
 //!     ..Default::default()
 //! };

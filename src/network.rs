@@ -179,10 +179,8 @@ impl<F: Scalar> Network<F> {
         let (a_out, y) = (&ws.a[last][..rows * n_out], &y[..rows * n_out]);
         // δᴸ = ∇ₐC ⊙ σ'(zᴸ), already divided by the batch size (gradient of the mean cost).
         self.cost.output_delta(self.activations[last], a_out, y, &mut ws.delta[..rows * n_out], n_out);
-        for l in (0..self.n_layers()).rev() {
+        self.backward(x, rows, ws, |l, delta, a_prev| {
             let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
-            let a_prev: &[F] = if l == 0 { &x[..rows * n_in] } else { &ws.a[l - 1][..rows * n_in] };
-            let delta = &ws.delta[..rows * n_out];
             let (w_range, b_range) = self.layer_ranges(l);
             // ∂C/∂b = Σ over rows of δ.
             let nabla_b = &mut grad[b_range];
@@ -193,30 +191,28 @@ impl<F: Scalar> Network<F> {
             // ∂C/∂W = δᵀ Aˡ⁻¹ (n_out × n_in): δᵀ is the strided view (1, n_out) of δ.
             let nabla_w = &mut grad[w_range];
             F::gemm(n_out, rows, n_in, F::one(), delta, 1, n_out, a_prev, n_in, 1, F::zero(), nabla_w, n_in, 1);
+        });
+        cost_sum
+    }
+
+    /// The backward sweep after a [`Network::forward`] of `rows` samples of `x`, starting from the
+    /// δᴸ already in `ws` (see [`Workspace::output_delta_mut`]): for l = L … 1 it calls
+    /// `visit(l, δˡ, Aˡ⁻¹)` (rows × n_l and rows × n_{l−1}), then forms δˡ⁻¹ = (δˡ Wˡ) ⊙ σ'(zˡ⁻¹),
+    /// with σ' computed from the stored activations.
+    pub fn backward(&self, x: &[F], rows: usize, ws: &mut Workspace<F>, mut visit: impl FnMut(usize, &[F], &[F])) {
+        for l in (0..self.n_layers()).rev() {
+            let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
+            let a_prev: &[F] = if l == 0 { &x[..rows * n_in] } else { &ws.a[l - 1][..rows * n_in] };
+            let delta = &ws.delta[..rows * n_out];
+            visit(l, delta, a_prev);
             if l > 0 {
-                // δˡ⁻¹ = (δˡ Wˡ) ⊙ σ'(zˡ⁻¹), with σ' computed from the stored activations.
                 let delta_prev = &mut ws.delta_prev[..rows * n_in];
-                F::gemm(
-                    rows,
-                    n_out,
-                    n_in,
-                    F::one(),
-                    delta,
-                    n_out,
-                    1,
-                    self.weight(l),
-                    n_in,
-                    1,
-                    F::zero(),
-                    delta_prev,
-                    n_in,
-                    1,
-                );
+                let w = self.weight(l);
+                F::gemm(rows, n_out, n_in, F::one(), delta, n_out, 1, w, n_in, 1, F::zero(), delta_prev, n_in, 1);
                 self.activations[l - 1].mul_derivative(delta_prev, &ws.a[l - 1][..rows * n_in]);
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
         }
-        cost_sum
     }
 
     /// The output activations (rows × n_L) of the last [`Network::forward`] through `ws`.
@@ -275,6 +271,12 @@ impl<F: Scalar> Workspace<F> {
             delta: vec![F::zero(); capacity * widest],
             delta_prev: vec![F::zero(); capacity * widest],
         }
+    }
+
+    /// The output-layer δᴸ buffer for `rows` samples (rows × n_L), to fill before [`Network::backward`].
+    pub fn output_delta_mut(&mut self, rows: usize) -> &mut [F] {
+        let k = *self.widths.last().expect("sizes");
+        &mut self.delta[..rows * k]
     }
 
     /// The largest batch these buffers hold.

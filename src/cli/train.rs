@@ -32,7 +32,8 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
         patience,
         init_from
     );
-    set_plain!(init_scale, epochs, batch_size, seed, lambda, momentum, sampling, schedule);
+    set!(batch_size);
+    set_plain!(init_scale, epochs, seed, lambda, momentum, sampling, schedule);
     if a.no_monitor_train {
         c.monitor_train = false;
     }
