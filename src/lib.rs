@@ -32,6 +32,10 @@
 //! assert_eq!(plan.cost, Cost::CrossEntropy); // softmax + cross-entropy by default
 //! let (net, history) = fit(&plan, &splits, &mut Silent)?;
 //! assert_eq!(history.epochs.last().unwrap().train.unwrap().accuracy, Some(1.0));
+//! // Predict: the forward pass of one batch.
+//! let mut ws = neuralnet::Workspace::new(&net, 4);
+//! let a = net.forward(&[0., 1., 1., 1.], 2, &mut ws);
+//! assert!(a[1] > 0.5 && a[2] > 0.5); // (0,1) is class 1, (1,1) is class 0
 //! # Ok::<(), neuralnet::Error>(())
 //! ```
 #![warn(missing_docs)]
