@@ -9,6 +9,7 @@ use crate::cost::Cost;
 use crate::data::Splits;
 use crate::error::{Error, Result};
 use crate::init::Init;
+use crate::lm::LmConfig;
 use crate::network::Network;
 use crate::optim::Optimizer;
 use serde::{Deserialize, Serialize};
@@ -137,6 +138,10 @@ pub struct TrainConfig {
     pub monitor_test: bool,
     /// Start from this model's weights instead of a fresh initialisation.
     pub init_from: Option<PathBuf>,
+    /// Levenberg–Marquardt settings (`[lm]` table; used with `optimizer = "lm"`). Defaults are
+    /// MATLAB `trainlm`'s; `lm.epochs` is ignored in favour of `epochs`, and `lm.goal` is in
+    /// units of the cost.
+    pub lm: LmConfig,
 }
 
 impl Default for TrainConfig {
@@ -165,6 +170,7 @@ impl Default for TrainConfig {
             monitor_validation: true,
             monitor_test: true,
             init_from: None,
+            lm: LmConfig::default(),
         }
     }
 }
@@ -212,6 +218,9 @@ pub struct Plan {
     /// Warm-start model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_from: Option<PathBuf>,
+    /// Levenberg–Marquardt settings (only with `optimizer = "lm"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lm: Option<LmConfig>,
     /// The names of the fields whose value came from a default that depends on the data.
     pub defaults_used: Vec<String>,
 }
@@ -272,6 +281,7 @@ impl TrainConfig {
         let n = splits.train.len();
         let batch_size = match (self.sampling, self.batch_size) {
             (Sampling::FullBatch, _) => n,
+            _ if optimizer == Optimizer::Lm => n,
             (_, Some(m)) => m,
             (_, None) => {
                 note("batch_size");
@@ -292,6 +302,9 @@ impl TrainConfig {
         }
         // Fails on softmax hidden layers and invalid output/cost pairs, naming the flag.
         Network::<f32>::new(&layers, activation, output_activation, cost)?;
+        if optimizer == Optimizer::Lm {
+            self.check_lm(cost)?;
+        }
         Ok(Plan {
             dataset: splits.name.clone(),
             layers,
@@ -312,8 +325,39 @@ impl TrainConfig {
             patience: self.patience,
             monitor: [self.monitor_train, self.monitor_validation, self.monitor_test],
             init_from: self.init_from.clone(),
+            lm: (optimizer == Optimizer::Lm).then(|| LmConfig { epochs: self.epochs, ..self.lm.clone() }),
             defaults_used: used,
         })
+    }
+
+    /// Levenberg–Marquardt is full-batch least squares: refuse what it cannot honour.
+    fn check_lm(&self, cost: Cost) -> Result<()> {
+        let why = |key: &str, reason: String| Err(Error::config(key, reason));
+        if !cost.is_least_squares() {
+            return why(
+                "--cost",
+                format!(
+                    "--optimizer lm minimises a sum of squares; use --cost quadratic or mse, or a first-order optimizer (adam) for {cost}"
+                ),
+            );
+        }
+        if self.batch_size.is_some() || self.sampling == Sampling::WithReplacement {
+            return why("--batch-size", "--optimizer lm uses the whole training set each iteration; drop --batch-size/--sampling, or use sgd/adam for mini-batches".into());
+        }
+        if self.lambda != 0.0 {
+            return why(
+                "--lambda",
+                "--optimizer lm does not support L2 regularisation; use sgd/adam with --lambda".into(),
+            );
+        }
+        let lm = &self.lm;
+        if !(lm.mu > 0.0 && lm.mu_dec > 0.0 && lm.mu_dec < 1.0 && lm.mu_inc > 1.0 && lm.mu_max > lm.mu) {
+            return why("lm", "need mu > 0, 0 < mu_dec < 1, mu_inc > 1, mu_max > mu".into());
+        }
+        if lm.max_fail == 0 {
+            return why("--lm-max-fail", "must be at least 1".into());
+        }
+        Ok(())
     }
 
     /// Range checks that do not need the data; each error names the flag.

@@ -51,6 +51,7 @@ pub mod float;
 pub mod gradcheck;
 pub mod init;
 pub mod lm;
+pub mod lm_fit;
 pub mod metrics;
 pub mod model_io;
 pub mod network;

@@ -34,6 +34,7 @@ pub trait LeastSquares {
 /// Which linear system gives the step: normal $(J^T J + \mu I)\Delta p = -J^T r$ ($n \times n$) or
 /// kernel $\Delta p = -J^T (J J^T + \mu I)^{-1} r$ ($m \times m$); `Auto` picks `Kernel` iff $n > m$.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum LmSolve {
     /// `Kernel` iff $n > m$, else `Normal`.
     #[default]
@@ -42,6 +43,18 @@ pub enum LmSolve {
     Normal,
     /// Solve $(J J^T + \mu I)\,z = r$, then $\Delta p = -J^T z$; holds all of $J$.
     Kernel,
+}
+
+impl std::str::FromStr for LmSolve {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(LmSolve::Auto),
+            "normal" => Ok(LmSolve::Normal),
+            "kernel" => Ok(LmSolve::Kernel),
+            _ => Err(format!("unknown LM solve '{s}'; valid: auto, normal, kernel")),
+        }
+    }
 }
 
 impl LmSolve {
@@ -56,8 +69,8 @@ impl LmSolve {
 }
 
 /// Settings of [`levenberg_marquardt`]; `Default` gives MATLAB `trainlm`'s values.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LmConfig {
     /// Maximum number of epochs (accepted-or-failed damping rounds).
     pub epochs: usize,

@@ -36,7 +36,10 @@ pub fn build(plan: &Plan, splits: &Splits, history: &History, final_metrics: &[O
             o.insert("epoch".into(), json!(e.epoch));
             o.insert("seconds".into(), json!(e.seconds));
             o.insert("updates".into(), json!(e.updates));
-            o.insert("eta".into(), json!(e.eta));
+            match e.lm_mu {
+                Some(mu) => o.insert("lm_mu".into(), json!(mu)),
+                None => o.insert("eta".into(), json!(e.eta)),
+            };
             for (prefix, m) in [("train", &e.train), ("validation", &e.validation), ("test", &e.test)] {
                 if let Some(m) = m {
                     put_metrics(&mut o, prefix, m);

@@ -26,8 +26,11 @@ pub struct EpochStats {
     pub seconds: f64,
     /// Updates made so far in the run.
     pub updates: u64,
-    /// η used in this epoch.
+    /// η used in this epoch (0 for Levenberg–Marquardt, which has μ instead).
     pub eta: f64,
+    /// Levenberg–Marquardt damping μ at this iteration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm_mu: Option<f64>,
     /// Training-split figures.
     pub train: Option<Metrics>,
     /// Validation-split figures.
@@ -56,6 +59,12 @@ pub enum StopReason {
     ScheduleExhausted,
     /// An observer asked to stop.
     Observer,
+    /// Levenberg–Marquardt: μ exceeded its maximum.
+    MuMax,
+    /// Levenberg–Marquardt: the gradient norm fell below its minimum.
+    MinGrad,
+    /// Levenberg–Marquardt: the cost goal was met.
+    Goal,
 }
 
 /// What a run produced: one [`EpochStats`] per epoch, the totals, and why it stopped.
@@ -201,7 +210,7 @@ pub fn train(
             });
         }
         let [train_m, validation, test] = evaluate_splits(net, splits, plan.monitor, &mut eval_ws);
-        let stats = EpochStats { epoch, seconds: 0.0, updates, eta, train: train_m, validation, test };
+        let stats = EpochStats { epoch, seconds: 0.0, updates, eta, lm_mu: None, train: train_m, validation, test };
         let stats = EpochStats { seconds: t0.elapsed().as_secs_f64(), ..stats };
         let mut stop = !observer.epoch_end(&stats);
         if stop {

@@ -2,6 +2,7 @@
 //! for syntax; [`crate::cli::train`] merges them over a TOML file into the library's `TrainConfig`.
 
 use clap::{Args, Parser, Subcommand};
+use neuralnet::lm::LmSolve;
 use neuralnet::{Activation, Cost, Init, Optimizer, Sampling, Schedule};
 use std::path::PathBuf;
 
@@ -118,6 +119,27 @@ pub struct TrainArgs {
     /// Do not evaluate the training split each epoch.
     #[arg(long)]
     pub no_monitor_train: bool,
+    /// Levenberg–Marquardt step system: auto (kernel iff parameters > residuals), normal, kernel.
+    #[arg(long, value_parser = parse_enum::<LmSolve>)]
+    pub lm_solve: Option<LmSolve>,
+    /// Levenberg–Marquardt initial damping μ (default 0.001).
+    #[arg(long)]
+    pub lm_mu: Option<f64>,
+    /// Levenberg–Marquardt: stop when μ exceeds this (default 1e10).
+    #[arg(long)]
+    pub lm_mu_max: Option<f64>,
+    /// Levenberg–Marquardt: stop after the validation cost rose this many times in a row (default 6).
+    #[arg(long)]
+    pub lm_max_fail: Option<usize>,
+    /// Levenberg–Marquardt: stop when the cost is at most this (default 0).
+    #[arg(long)]
+    pub lm_goal: Option<f64>,
+    /// Levenberg–Marquardt: stop when ‖Jᵀr‖ falls below this (default 1e-7).
+    #[arg(long)]
+    pub lm_min_grad: Option<f64>,
+    /// Levenberg–Marquardt: refuse problems whose matrices need more than this many MiB (default 2048).
+    #[arg(long, value_name = "MIB")]
+    pub lm_memory_limit: Option<u64>,
     /// Write the trained model here (safetensors).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -28,6 +28,24 @@ pub fn describe(name: &str, m: &Metrics) -> String {
     }
 }
 
+impl Terminal {
+    /// Prints one Levenberg–Marquardt iteration: μ and the costs.
+    pub fn lm_iteration(&mut self, s: &EpochStats) {
+        if self.quiet {
+            return;
+        }
+        let mut line = format!("iteration {}/{}  mu {:.1e}", s.epoch, self.epochs, s.lm_mu.unwrap_or(f64::NAN));
+        if let Some(t) = &s.train {
+            line += &format!("  train loss {:.6e}", t.loss);
+        }
+        if let Some(v) = &s.validation {
+            line += &format!("  validation loss {:.6e}", v.loss);
+        }
+        line += &format!("  {:.3} s", s.seconds);
+        println!("{line}");
+    }
+}
+
 impl Observer for Terminal {
     fn epoch_start(&mut self, epoch: usize, batches: usize) {
         if self.quiet || !std::io::stdout().is_terminal() {

@@ -4,8 +4,9 @@ use super::args::TrainArgs;
 use super::progress::Terminal;
 use anyhow::{Context, Result};
 use neuralnet::data::load_named;
+use neuralnet::lm_fit::train_lm;
 use neuralnet::model_io::{self, ModelMeta};
-use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit};
+use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit, init_network};
 use neuralnet::{Error, TrainConfig, Workspace};
 use std::path::Path;
 use std::process::ExitCode;
@@ -34,6 +35,13 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
     );
     set!(batch_size);
     set_plain!(init_scale, epochs, seed, lambda, momentum, sampling, schedule);
+    macro_rules! set_lm {
+        ($($flag:ident => $f:ident),*) => { $( if let Some(v) = a.$flag { c.lm.$f = v; } )* };
+    }
+    set_lm!(lm_solve => solve, lm_mu => mu, lm_mu_max => mu_max, lm_max_fail => max_fail, lm_goal => goal, lm_min_grad => min_grad);
+    if let Some(mib) = a.lm_memory_limit {
+        c.lm.memory_limit_bytes = mib.saturating_mul(1 << 20);
+    }
     if a.no_monitor_train {
         c.monitor_train = false;
     }
@@ -91,7 +99,14 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         );
     }
     let mut observer = Terminal::new(plan.epochs, a.quiet);
-    let (net, history) = fit(&plan, &splits, &mut observer)?;
+    let (net, history) = match &plan.lm {
+        Some(lm) => {
+            let (mut net, _) = init_network(&plan)?;
+            let history = train_lm(&mut net, &splits, &plan, lm, &mut |s| observer.lm_iteration(s))?;
+            (net, history)
+        }
+        None => fit(&plan, &splits, &mut observer)?,
+    };
     let mut ws = Workspace::new(&net, EVAL_CHUNK);
     let final_metrics = evaluate_splits(&net, &splits, [true; 3], &mut ws);
     if let Some(out) = &a.out {
