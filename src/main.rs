@@ -6,7 +6,19 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = <cli::args::Cli as clap::Parser>::parse();
+    let args = match <cli::args::Cli as clap::Parser>::try_parse() {
+        Ok(args) => args,
+        // --help, --version, and a bare `neuralnet` (which prints the help)
+        Err(e) if !e.use_stderr() || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        Err(e) => {
+            // One line, as for every other error; `--help` has the rest.
+            let text = e.render().to_string();
+            eprintln!("{} (see --help)", text.lines().next().unwrap_or("error: bad arguments").trim_end());
+            return ExitCode::from(2);
+        }
+    };
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {

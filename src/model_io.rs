@@ -9,7 +9,7 @@ use crate::atomic::write_atomic;
 use crate::cost::Cost;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -70,13 +70,30 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
         info.insert("input_mean".into(), join(mean));
         info.insert("input_std".into(), join(std));
     }
-    let views: Vec<(String, TensorView)> = tensors
-        .iter()
-        .map(|(name, bytes, shape)| {
-            (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree"))
-        })
-        .collect();
-    safetensors::serialize(views, Some(info)).map_err(|e| Error::LinAlg(format!("serialize: {e}")))
+    Ok(serialize_sorted(&tensors, &info))
+}
+
+/// The safetensors layout (8-byte little-endian header length, JSON header padded with spaces to a
+/// multiple of 8, tensor data) with the header's keys in sorted order. `safetensors::serialize`
+/// takes the metadata as a `HashMap` and writes it in random order, which would make two saves of
+/// one model differ byte-wise; the files written here are read back by `safetensors` itself.
+fn serialize_sorted(tensors: &[(String, Vec<u8>, Vec<usize>)], info: &HashMap<String, String>) -> Vec<u8> {
+    let metadata: BTreeMap<&String, &String> = info.iter().collect();
+    let mut header = serde_json::Map::new();
+    header.insert("__metadata__".into(), serde_json::json!(metadata));
+    let mut offset = 0;
+    for (name, bytes, shape) in tensors {
+        let entry = serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes.len()]});
+        header.insert(name.clone(), entry);
+        offset += bytes.len();
+    }
+    let mut json = serde_json::to_string(&header).expect("strings and numbers serialize").into_bytes();
+    json.resize(json.len().div_ceil(8) * 8, b' ');
+    let mut out = Vec::with_capacity(8 + json.len() + offset);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    tensors.iter().for_each(|(_, bytes, _)| out.extend_from_slice(bytes));
+    out
 }
 
 /// Saves `net` and `meta` to `path` atomically (temp file, fsync, rename).

@@ -26,6 +26,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// Manage datasets in the data directory.
+    #[command(subcommand)]
+    Data(DataCommand),
 }
 
 fn parse_enum<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
@@ -169,6 +172,29 @@ pub struct EvalArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `neuralnet data ...`.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Download a dataset (mnist, fashion-mnist) into the data directory, verifying SHA-256.
+    Fetch(FetchArgs),
+}
+
+/// `neuralnet data fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Dataset: mnist or fashion-mnist.
+    pub name: String,
+    /// Data directory (default: $NEURALNET_DATA, else ~/.cache/neuralnet).
+    #[arg(long = "data")]
+    pub data_dir: Option<PathBuf>,
+    /// Base URL to download from instead of the built-in mirrors (repeatable; also $NEURALNET_MIRROR).
+    #[arg(long)]
+    pub mirror: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `neuralnet inspect`.

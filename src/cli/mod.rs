@@ -9,6 +9,21 @@ use anyhow::Result;
 use args::{Cli, Command};
 use std::process::ExitCode;
 
+/// Runs `neuralnet data fetch`.
+fn fetch(a: args::FetchArgs) -> Result<ExitCode> {
+    use neuralnet::data::{fetch, locate};
+    let src = fetch::source(&a.name).ok_or_else(|| {
+        neuralnet::Error::config("data fetch", format!("unknown dataset '{}'; valid: {}", a.name, fetch::DATASETS.join(", ")))
+    })?;
+    let dir = locate::data_dir(a.data_dir.as_deref());
+    let mirrors = if a.mirror.is_empty() { fetch::mirrors_from_env() } else { Some(a.mirror.clone()) };
+    let files = fetch::fetch(&src, &dir, mirrors.as_deref(), !a.quiet).map_err(neuralnet::Error::from)?;
+    if !a.quiet {
+        println!("{}: {} files verified in {}", a.name, files.len(), dir.join(&a.name).display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -16,5 +31,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(a) => inspect::eval(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
+        Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
     }
 }

@@ -401,6 +401,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+impl From<FetchError> for crate::error::Error {
+    fn from(e: FetchError) -> Self {
+        match e {
+            FetchError::Http { url, what } => crate::error::Error::Download { url, what },
+            FetchError::Checksum { ref file, .. } => crate::error::Error::format(file.clone(), e.to_string()),
+            FetchError::Io { path, source } => crate::error::Error::io(path, source),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,233 @@
+//! End-to-end tests of the core commands: train, eval, inspect, gradcheck, and their errors.
+
+mod common;
+use common::{assert_fails, mnist_dir, outcome};
+use std::fs;
+use std::io::Write;
+
+fn idx_header(magic: u32, dims: &[u32]) -> Vec<u8> {
+    let mut v = magic.to_be_bytes().to_vec();
+    dims.iter().for_each(|d| v.extend_from_slice(&d.to_be_bytes()));
+    v
+}
+
+/// Writes a tiny MNIST-format dataset (`n` train and test images of 28×28) into `dir/mnist`.
+fn write_fake_mnist(dir: &std::path::Path, n: u32, images: Option<Vec<u8>>, labels_n: u32) {
+    let m = dir.join("mnist");
+    fs::create_dir_all(&m).unwrap();
+    let mut img = idx_header(0x803, &[n, 28, 28]);
+    img.extend(std::iter::repeat_n(7u8, (n * 784) as usize));
+    let img = images.unwrap_or(img);
+    let mut lab = idx_header(0x801, &[labels_n]);
+    lab.extend((0..labels_n).map(|i| (i % 10) as u8));
+    for prefix in ["train", "t10k"] {
+        fs::write(m.join(format!("{prefix}-images-idx3-ubyte")), &img).unwrap();
+        fs::write(m.join(format!("{prefix}-labels-idx1-ubyte")), &lab).unwrap();
+    }
+}
+
+#[test]
+fn trains_digits_and_writes_model_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, report) = (dir.path().join("m.safetensors"), dir.path().join("r.json"));
+    let (code, stdout, stderr) = outcome(&[
+        "train",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "3",
+        "--seed",
+        "4",
+        "--out",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("epoch 3/3") && stdout.contains("test "), "{stdout}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["config"]["layers"], serde_json::json!([64, 100, 10]));
+    assert_eq!(r["data"]["test"], 360);
+    assert_eq!(r["epochs"].as_array().unwrap().len(), 3);
+    assert!(r["final"]["test_accuracy"].as_f64().unwrap() > 0.85, "{}", r["final"]);
+    assert!(r["config"]["defaults_used"].as_array().unwrap().iter().any(|v| v == "optimizer"));
+    // eval on the same split agrees with the report
+    let (code, stdout, _) = outcome(&["eval", "--model", model.to_str().unwrap(), "--dataset", "digits", "--json"]);
+    assert_eq!(code, 0);
+    let e: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(e["accuracy"], r["final"]["test_accuracy"]);
+    let (code, stdout, _) = outcome(&["inspect", model.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("64 → 100 → 10") && stdout.contains("parameters  7510"), "{stdout}");
+}
+
+#[test]
+fn same_seed_gives_identical_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<_> = (0..2).map(|i| dir.path().join(format!("m{i}.safetensors"))).collect();
+    for p in &paths {
+        let args =
+            ["train", "--dataset", "digits", "--epochs", "2", "--seed", "9", "--quiet", "--out", p.to_str().unwrap()];
+        assert_eq!(outcome(&args).0, 0);
+    }
+    assert_eq!(fs::read(&paths[0]).unwrap(), fs::read(&paths[1]).unwrap());
+}
+
+#[test]
+fn gradcheck_passes_by_default_and_fails_loudly_on_bad_flags() {
+    let (code, stdout, _) = outcome(&["gradcheck"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("OK"));
+    let (code, stdout, _) = outcome(&[
+        "gradcheck",
+        "--layers",
+        "3,6,4",
+        "--activation",
+        "tanh",
+        "--output-activation",
+        "softmax",
+        "--cost",
+        "cross-entropy",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_fails(
+        &["gradcheck", "--output-activation", "softmax", "--cost", "mae"],
+        2,
+        &["--output-activation", "cross-entropy"],
+    );
+}
+
+#[test]
+fn missing_dataset_lists_every_place_and_the_fetch_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert_fails(&["train", "--dataset", "mnist", "--data", d], 2, &[d, "neuralnet data fetch mnist"]);
+    assert_fails(&["train", "--dataset", "cifar"], 2, &["--dataset", "mnist", "digits"]);
+}
+
+#[test]
+fn corrupt_idx_files_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let train = ["train", "--dataset", "mnist", "--data", d, "--epochs", "1"];
+    // truncated image data
+    let mut img = idx_header(0x803, &[5, 28, 28]);
+    img.extend(vec![0u8; 784 * 4]);
+    write_fake_mnist(dir.path(), 5, Some(img), 5);
+    assert_fails(&train, 2, &["train-images-idx3-ubyte", "truncated"]);
+    // wrong magic
+    write_fake_mnist(dir.path(), 5, Some(b"PK\x03\x04 definitely not idx".to_vec()), 5);
+    assert_fails(&train, 2, &["train-images-idx3-ubyte", "not an IDX file"]);
+    // counts differ
+    write_fake_mnist(dir.path(), 5, None, 4);
+    assert_fails(&train, 2, &["train-labels-idx1-ubyte", "4 labels for 5 images"]);
+    // a header claiming 4 billion images is refused without allocating
+    write_fake_mnist(dir.path(), 5, Some(idx_header(0x803, &[4_000_000_000, 28, 28])), 5);
+    assert_fails(&train, 2, &["train-images-idx3-ubyte", "truncated"]);
+    // a gzip file that is cut short
+    let gz = dir.path().join("mnist/train-images-idx3-ubyte");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&[0u8; 5000]).unwrap();
+    let bytes = enc.finish().unwrap();
+    fs::remove_file(&gz).unwrap();
+    fs::write(gz.with_extension("gz"), &bytes[..bytes.len() / 2]).unwrap();
+    assert_fails(&train, 2, &["train-images-idx3-ubyte.gz"]);
+}
+
+#[test]
+fn bad_flags_name_the_flag_and_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.safetensors");
+    let o = out.to_str().unwrap();
+    assert_fails(&["train", "--dataset", "digits", "--layers", "784,30,10", "--out", o], 2, &["--layers", "64 inputs"]);
+    assert_fails(&["train", "--dataset", "digits", "--eta", "0", "--out", o], 2, &["--eta"]);
+    assert_fails(&["train", "--dataset", "digits", "--eta", "-1", "--out", o], 2, &["--eta"]);
+    assert_fails(&["train", "--dataset", "digits", "--batch-size", "0", "--out", o], 2, &["--batch-size"]);
+    assert_fails(&["train", "--dataset", "digits", "--momentum", "1.5"], 2, &["--momentum"]);
+    assert_fails(&["train", "--dataset", "digits", "--lambda", "-0.1"], 2, &["--lambda"]);
+    assert_fails(&["train", "--dataset", "digits", "--patience", "0"], 2, &["--patience"]);
+    assert_fails(&["train", "--dataset", "digits", "--activation", "swish"], 2, &["swish", "leaky-relu"]);
+    assert_fails(&["train", "--dataset", "digits", "--output-activation", "softmax", "--cost", "mae"], 2, &["softmax"]);
+    assert_fails(&["train", "--dataset", "digits", "--out", "/nonexistent/dir/m.safetensors"], 2, &["--out"]);
+    assert!(!out.exists());
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "no stray temp files");
+}
+
+#[test]
+fn bad_model_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.safetensors");
+    fs::write(&junk, b"this is not a model").unwrap();
+    assert_fails(&["inspect", junk.to_str().unwrap()], 2, &["junk.safetensors", "safetensors"]);
+    assert_fails(&["eval", "--model", junk.to_str().unwrap(), "--dataset", "digits"], 2, &["junk.safetensors"]);
+    // valid safetensors, but not a neuralnet model
+    let foreign = dir.path().join("foreign.safetensors");
+    let header = br#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&1.0f32.to_le_bytes());
+    fs::write(&foreign, bytes).unwrap();
+    assert_fails(&["inspect", foreign.to_str().unwrap()], 2, &["foreign.safetensors", "format"]);
+    assert_fails(&["inspect", dir.path().join("absent").to_str().unwrap()], 2, &["absent"]);
+}
+
+#[test]
+fn model_for_other_data_is_refused_by_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("h.safetensors");
+    let args =
+        ["train", "--dataset", "higham", "--layers", "2,3,2", "--epochs", "2", "--quiet", "--out", m.to_str().unwrap()];
+    assert_eq!(outcome(&args).0, 0);
+    assert_fails(&["eval", "--model", m.to_str().unwrap(), "--dataset", "digits"], 2, &["2 inputs", "64 inputs"]);
+}
+
+/// Nielsen's configuration on a CI-sized subset: 5,000 training images, 3 epochs. Measured with
+/// this build: test accuracy 90.4% after epoch 3 (seed 1); the bound leaves room for other seeds.
+#[test]
+fn nielsen_configuration_learns_mnist_subset() {
+    let Some(data) = mnist_dir() else {
+        eprintln!("skipped: no MNIST in NEURALNET_DATA or ../shared/data");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (code, _, stderr) = outcome(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--data",
+        data.to_str().unwrap(),
+        "--train-size",
+        "5000",
+        "--layers",
+        "784,30,10",
+        "--activation",
+        "sigmoid",
+        "--output-activation",
+        "sigmoid",
+        "--cost",
+        "quadratic",
+        "--optimizer",
+        "sgd",
+        "--init",
+        "normal",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "10",
+        "--eta",
+        "3.0",
+        "--seed",
+        "1",
+        "--quiet",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["data"]["train"], 5000);
+    assert_eq!(r["data"]["validation"], 10000);
+    let acc = r["final"]["test_accuracy"].as_f64().unwrap();
+    assert!(acc > 0.85, "test accuracy {acc}");
+    assert_eq!(r["final"]["updates"], 1500);
+}
