@@ -72,9 +72,10 @@ impl Activation {
                 })
             }
             Activation::HardSigmoid => {
-                let (three, sixth) = (F::of(3.0), F::of(1.0 / 6.0));
-                let relu = |x: F| x.max(F::zero());
-                z.iter_mut().for_each(|v| *v = (relu(*v + three) - relu(*v - three)) * sixth)
+                // (ReLU(z + 3) − ReLU(z − 3))/6 equals clamp(z/6 + 1/2, 0, 1); the clamp form is
+                // exactly 0 and 1 on the flat parts, where (z + 3) − (z − 3) can round away from 6.
+                let (half, sixth) = (F::of(0.5), F::of(1.0 / 6.0));
+                z.iter_mut().for_each(|v| *v = (*v * sixth + half).max(F::zero()).min(one))
             }
             Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
             Activation::Identity => {}

@@ -279,6 +279,11 @@ impl<F: Scalar> Workspace<F> {
         &mut self.delta[..rows * k]
     }
 
+    /// Layer `l`'s activations aˡ (rows × n_{l+1}) from the last forward pass.
+    pub fn layer_output(&self, l: usize, rows: usize) -> &[F] {
+        &self.a[l][..rows * self.widths[l + 1]]
+    }
+
     /// The largest batch these buffers hold.
     pub fn capacity(&self) -> usize {
         self.capacity

@@ -101,12 +101,13 @@ pub fn gradcheck(a: GradcheckArgs) -> Result<ExitCode> {
     let r = neuralnet::gradcheck::check(&net, &x, &y, a.batch_size);
     let ok = r.max_rel_error < a.tolerance;
     println!(
-        "gradcheck layers {:?} {}/{} {}: {} parameters, max relative error {:.3e} (parameter {}), tolerance {:.0e}: {}",
+        "gradcheck layers {:?} {}/{} {}: {} parameters ({} skipped at kinks), max relative error {:.3e} (parameter {}), tolerance {:.0e}: {}",
         a.layers,
         a.activation,
         a.output_activation,
         a.cost,
         r.n_params,
+        r.skipped,
         r.max_rel_error,
         r.worst_param,
         a.tolerance,

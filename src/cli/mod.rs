@@ -13,7 +13,10 @@ use std::process::ExitCode;
 fn fetch(a: args::FetchArgs) -> Result<ExitCode> {
     use neuralnet::data::{fetch, locate};
     let src = fetch::source(&a.name).ok_or_else(|| {
-        neuralnet::Error::config("data fetch", format!("unknown dataset '{}'; valid: {}", a.name, fetch::DATASETS.join(", ")))
+        neuralnet::Error::config(
+            "data fetch",
+            format!("unknown dataset '{}'; valid: {}", a.name, fetch::DATASETS.join(", ")),
+        )
     })?;
     let dir = locate::data_dir(a.data_dir.as_deref());
     let mirrors = if a.mirror.is_empty() { fetch::mirrors_from_env() } else { Some(a.mirror.clone()) };
