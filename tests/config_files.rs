@@ -1,0 +1,55 @@
+//! TOML config files: every file under `experiments/` parses and resolves; flags override the file;
+//! unknown keys and wrong types are refused naming the key.
+
+mod common;
+use common::{assert_fails, outcome};
+use neuralnet::TrainConfig;
+use std::fs;
+
+#[test]
+fn every_experiment_file_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut n = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let config = TrainConfig::from_toml(&path).unwrap_or_else(|e| panic!("{e}"));
+            config.validate().unwrap();
+            n += 1;
+        }
+    }
+    assert!(n >= 5);
+}
+
+#[test]
+fn flags_override_the_file_and_the_report_records_what_was_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    fs::write(&cfg, "dataset = \"digits\"\nepochs = 5\neta = 0.01\nlayers = [64, 20, 10]\noptimizer = \"momentum\"\n")
+        .unwrap();
+    let report = dir.path().join("r.json");
+    let (code, _, err) =
+        outcome(&["train", cfg.to_str().unwrap(), "--epochs", "2", "--quiet", "--report", report.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["config"]["epochs"], 2);
+    assert_eq!(r["config"]["eta"], 0.01);
+    assert_eq!(r["config"]["optimizer"], "momentum");
+    assert_eq!(r["config"]["layers"], serde_json::json!([64, 20, 10]));
+    assert_eq!(r["epochs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    fs::write(&cfg, "dataset = \"digits\"\nlearning_rate = 0.1\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "learning_rate"]);
+    fs::write(&cfg, "epochs = \"ten\"\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "line 1"]);
+    fs::write(&cfg, "activation = \"swish\"\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "swish"]);
+    fs::write(&cfg, "[lm]\nmu_start = 1\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "mu_start"]);
+    assert_fails(&["train", dir.path().join("missing.toml").to_str().unwrap()], 2, &["missing.toml"]);
+}
