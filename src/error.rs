@@ -67,6 +67,9 @@ pub enum Error {
     /// A linear solve failed (e.g. a non-positive Cholesky pivot).
     #[error("linear algebra: {0}")]
     LinAlg(String),
+    /// A bug: something that should not happen did.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Training was interrupted (SIGINT) after writing a checkpoint.
     #[error("interrupted; {0}")]
     Interrupted(String),
@@ -87,7 +90,7 @@ impl Error {
         match self {
             Error::Diverged { .. } => 3,
             Error::Interrupted(_) => 130,
-            Error::LinAlg(_) => 1,
+            Error::LinAlg(_) | Error::Internal(_) => 1,
             _ => 2,
         }
     }
