@@ -26,6 +26,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// Reproduce an experiment of the notes: writes DIR/report.json, DIR/report.md and pictures.
+    Reproduce(ReproduceArgs),
     /// Manage datasets in the data directory.
     #[command(subcommand)]
     Data(DataCommand),
@@ -172,6 +174,29 @@ pub struct EvalArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `neuralnet reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Experiment name (see --list).
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+    /// Output directory.
+    #[arg(long, required_unless_present = "list")]
+    pub out: Option<PathBuf>,
+    /// CI-sized version that finishes in seconds.
+    #[arg(long)]
+    pub quick: bool,
+    /// List the experiments and their sources.
+    #[arg(long)]
+    pub list: bool,
+    /// Data directory (MNIST).
+    #[arg(long = "data")]
+    pub data_dir: Option<PathBuf>,
+    /// A date,value CSV to use instead of the built-in daily series (lee).
+    #[arg(long)]
+    pub series: Option<PathBuf>,
 }
 
 /// `neuralnet data ...`.

@@ -9,6 +9,29 @@ use anyhow::Result;
 use args::{Cli, Command};
 use std::process::ExitCode;
 
+/// Runs `neuralnet reproduce`.
+fn reproduce(a: args::ReproduceArgs) -> Result<ExitCode> {
+    use neuralnet::reproduce::{EXPERIMENTS, Options, run};
+    if a.list {
+        EXPERIMENTS.iter().for_each(|(name, source)| println!("{name:<12} {source}"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(name), Some(out)) = (a.name, a.out) else { unreachable!("clap requires both without --list") };
+    let opts = Options { out, quick: a.quick, data_dir: a.data_dir, series: a.series };
+    let report = run(&name, &opts)?;
+    for c in &report.comparisons {
+        let verdict = match c.within {
+            Some(true) => "ok",
+            Some(false) => "OUTSIDE",
+            None => "pattern",
+        };
+        println!("{:<8} {}: ours {}, published {} ({})", verdict, c.what, c.ours, c.published, c.tolerance);
+    }
+    report.notes.iter().for_each(|n| println!("note: {n}"));
+    println!("wrote {}", opts.out.join("report.md").display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `neuralnet data fetch`.
 fn fetch(a: args::FetchArgs) -> Result<ExitCode> {
     use neuralnet::data::{fetch, locate};
@@ -35,5 +58,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect(a) => inspect::inspect(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
         Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
+        Command::Reproduce(a) => reproduce(a),
     }
 }
