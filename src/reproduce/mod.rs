@@ -4,6 +4,7 @@
 //! is within the stated tolerance. `quick` runs a CI-sized version that finishes in seconds.
 
 pub mod higham;
+pub mod nielsen;
 
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
@@ -77,6 +78,7 @@ pub fn run(name: &str, opts: &Options) -> Result<Report> {
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     match name {
         "higham" => higham::run(opts),
+        "nielsen" => nielsen::run(opts),
         _ => {
             let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.0).collect();
             Err(Error::config("reproduce", format!("unknown experiment '{name}'; valid: {}", names.join(", "))))

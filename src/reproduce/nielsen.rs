@@ -1,0 +1,220 @@
+//! Nielsen, *Neural Networks and Deep Learning*, chapters 1 and 3, on MNIST (50,000 training
+//! images, 10,000 validation, 10,000 test). Published figures (peak test accuracy over epochs
+//! unless stated):
+//! - ch. 1: 784-30-10, sigmoid, quadratic, η = 3.0, batch 10, 30 epochs: 95.42%; 784-100-10: 96.59%;
+//!   η = 100 stays at chance (~10%); η = 0.001 crawls from ~11% to ~21% in 30 epochs.
+//! - ch. 3: cross-entropy (sigmoid outputs), η = 0.5: 95.49%; with λ = 5.0: 96.49%;
+//!   784-100-10, λ = 5.0, η = 0.1, 60 epochs: 98.04% validation; N(0, 1/n_in) weights start near
+//!   93% after epoch 1 where N(0, 1) starts near 87% (784-30-10, λ = 5.0, η = 0.1);
+//!   overfitting demo: the first 1,000 training images, 400 epochs: training accuracy 100%, test
+//!   peaks near 82.27%; with λ = 0.1 near 87.1%.
+//!
+//! `quick` trains on the first 5,000 images (overfitting demo: 1,000) for a tenth of the epochs
+//! and checks the orderings only.
+
+use super::{Comparison, Options, Report, finish};
+use crate::data::load_named;
+use crate::error::Result;
+use crate::plot::{Series, line_chart};
+use crate::train::{Silent, fit};
+use crate::{Activation, Cost, History, Init, Optimizer, Splits, TrainConfig};
+use serde_json::json;
+
+/// One run of the chapter: name, settings, and the published figure with the split it refers to.
+struct Run {
+    name: &'static str,
+    hidden: usize,
+    cost: Cost,
+    eta: f64,
+    lambda: f64,
+    init: Init,
+    epochs: usize,
+    train_size: Option<usize>,
+    published: Published,
+}
+
+/// What Nielsen reports for a run.
+#[derive(Clone, Copy)]
+enum Published {
+    /// Peak test accuracy (%).
+    TestPeak(f64),
+    /// Peak validation accuracy (%).
+    ValidationPeak(f64),
+    /// Stays near chance: every epoch below this test accuracy (%).
+    AtChance(f64),
+    /// Crawls from about `from` to about `to` (%) over the run.
+    Crawls(f64, f64),
+    /// Test accuracy after epoch 1 (%).
+    FirstEpoch(f64),
+}
+
+fn runs() -> Vec<Run> {
+    use Published::*;
+    let r = |name, hidden, cost, eta, lambda, init, epochs, train_size, published| Run {
+        name,
+        hidden,
+        cost,
+        eta,
+        lambda,
+        init,
+        epochs,
+        train_size,
+        published,
+    };
+    let (q, ce, n, ns) = (Cost::Quadratic, Cost::CrossEntropy, Init::Normal, Init::NormalScaled);
+    vec![
+        r("ch1 784-30-10 η=3", 30, q, 3.0, 0.0, n, 30, None, TestPeak(95.42)),
+        r("ch1 784-100-10 η=3", 100, q, 3.0, 0.0, n, 30, None, TestPeak(96.59)),
+        r("ch1 η=100", 30, q, 100.0, 0.0, n, 30, None, AtChance(20.0)),
+        r("ch1 η=0.001", 30, q, 0.001, 0.0, n, 30, None, Crawls(11.0, 21.0)),
+        r("ch3 cross-entropy η=0.5", 30, ce, 0.5, 0.0, n, 30, None, TestPeak(95.49)),
+        r("ch3 cross-entropy λ=5", 30, ce, 0.5, 5.0, n, 30, None, TestPeak(96.49)),
+        r("ch3 784-100-10 λ=5 η=0.1", 100, ce, 0.1, 5.0, n, 60, None, ValidationPeak(98.04)),
+        r("ch3 N(0,1/n_in) init", 30, ce, 0.1, 5.0, ns, 30, None, FirstEpoch(93.0)),
+        r("ch3 N(0,1) init", 30, ce, 0.1, 5.0, n, 30, None, FirstEpoch(87.0)),
+        r("ch3 1,000 images", 30, ce, 0.5, 0.0, n, 400, Some(1000), TestPeak(82.27)),
+        r("ch3 1,000 images λ=0.1", 30, ce, 0.5, 0.1, n, 400, Some(1000), TestPeak(87.1)),
+    ]
+}
+
+fn train_run(run: &Run, splits: &Splits, quick: bool) -> Result<History> {
+    let mut s = splits.clone();
+    let size = run.train_size.unwrap_or(if quick { 5000 } else { s.train.len() });
+    s.truncate_train(size);
+    let config = TrainConfig {
+        layers: Some(vec![784, run.hidden, 10]),
+        activation: Some(Activation::Sigmoid),
+        output_activation: Some(Activation::Sigmoid),
+        cost: Some(run.cost),
+        optimizer: Some(Optimizer::Sgd),
+        init: Some(run.init),
+        batch_size: Some(10),
+        eta: Some(run.eta),
+        lambda: run.lambda,
+        epochs: if quick { (run.epochs / 10).max(2) } else { run.epochs },
+        seed: 1,
+        monitor_train: run.train_size.is_some(),
+        ..Default::default()
+    };
+    Ok(fit(&config.resolve(&s)?, &s, &mut Silent)?.1)
+}
+
+fn curve(h: &History, split: &str) -> Vec<f64> {
+    h.epochs
+        .iter()
+        .map(|e| match split {
+            "train" => e.train,
+            "validation" => e.validation,
+            _ => e.test,
+        })
+        .map(|m| 100.0 * m.and_then(|m| m.accuracy).unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn compare(run: &Run, h: &History, quick: bool) -> Comparison {
+    let test = curve(h, "test");
+    let peak = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
+    let what = format!("{}{}", run.name, if quick { " (quick)" } else { "" });
+    let tol = if quick { "quick: ordering only" } else { "within 0.3 points, or better" };
+    match run.published {
+        Published::TestPeak(p) => {
+            let ours = peak(&test);
+            Comparison::new(&what, format!("{ours:.2}% peak test"), &format!("{p}%"), tol, (!quick).then_some(ours >= p - 0.3))
+        }
+        Published::ValidationPeak(p) => {
+            let ours = peak(&curve(h, "validation"));
+            Comparison::new(&what, format!("{ours:.2}% peak validation"), &format!("{p}%"), tol, (!quick).then_some(ours >= p - 0.3))
+        }
+        Published::AtChance(limit) => {
+            let ours = peak(&test);
+            Comparison::new(&what, format!("{ours:.2}% peak test"), "~10% (chance)", &format!("every epoch below {limit}%"), Some(ours < limit))
+        }
+        Published::Crawls(from, to) => {
+            let (first, last) = (test[0], test[test.len() - 1]);
+            let ok = first < 30.0 && last < 40.0 && last > first;
+            Comparison::new(&what, format!("{first:.2}% → {last:.2}%"), &format!("~{from}% → ~{to}%"), "rises slowly, stays below 40%", Some(ok))
+        }
+        Published::FirstEpoch(p) => {
+            Comparison::new(&what, format!("{:.2}% after epoch 1", test[0]), &format!("near {p}%"), "within 2 points", (!quick).then_some((test[0] - p).abs() <= 2.0))
+        }
+    }
+}
+
+/// Runs every configuration once (seed 1) and compares.
+pub fn run(opts: &Options) -> Result<Report> {
+    let splits = load_named("mnist", opts.data_dir.as_deref())?;
+    let runs = runs();
+    let mut histories = Vec::new();
+    for r in &runs {
+        histories.push(train_run(r, &splits, opts.quick)?);
+    }
+    let mut comparisons: Vec<Comparison> = runs.iter().zip(&histories).map(|(r, h)| compare(r, h, opts.quick)).collect();
+    let first = |i: usize| curve(&histories[i], "test")[0];
+    comparisons.push(Comparison::new(
+        "N(0,1/n_in) starts ahead of N(0,1)",
+        format!("{:.2}% vs {:.2}% after epoch 1", first(7), first(8)),
+        "~93% vs ~87%",
+        "scaled init ahead by at least 3 points",
+        Some(first(7) > first(8) + 3.0),
+    ));
+    let last_train = curve(&histories[9], "train").last().copied().unwrap_or(f64::NAN);
+    comparisons.push(Comparison::new(
+        "1,000 images: training accuracy at the end",
+        format!("{last_train:.2}%"),
+        "100%",
+        if opts.quick { "quick: above 95%" } else { "at least 99.9%" },
+        Some(last_train >= if opts.quick { 95.0 } else { 99.9 }),
+    ));
+    let data: Vec<_> = runs
+        .iter()
+        .zip(&histories)
+        .map(|(r, h)| json!({"name": r.name, "test": curve(h, "test"), "validation": curve(h, "validation"), "train": curve(h, "train"), "seconds": h.seconds_total}))
+        .collect();
+    let report = Report {
+        experiment: "nielsen".into(),
+        source: super::EXPERIMENTS[1].1.into(),
+        quick: opts.quick,
+        comparisons,
+        notes: vec!["one seed (1) per configuration; the README's results table gives seeds 1–3 (and 1–5 for chapter 1)".into()],
+        data: json!({ "runs": data }),
+        pictures: vec![],
+    };
+    finish(report, opts, draw)
+}
+
+/// Accuracy per epoch, one chart per group of runs, with the published figures as flat lines.
+fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
+    let path = dir.join("report.json");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
+        .map_err(|e| crate::Error::format(&path, e.to_string()))?;
+    let runs = report["data"]["runs"].as_array().cloned().unwrap_or_default();
+    let published = self::runs();
+    let groups: [(&str, &str, &[usize], &str); 4] = [
+        ("nielsen_ch1.png", "Nielsen ch. 1: test accuracy", &[0, 1, 2, 3], "test"),
+        ("nielsen_ch3.png", "Nielsen ch. 3: cross-entropy and L2", &[4, 5, 6], "test"),
+        ("nielsen_init.png", "Nielsen ch. 3: weight initialisation", &[7, 8], "test"),
+        ("nielsen_overfit.png", "Nielsen ch. 3: overfitting on 1,000 images", &[9, 10], "test"),
+    ];
+    let mut pictures = Vec::new();
+    for (file, title, members, split) in groups {
+        let mut series = Vec::new();
+        for &i in members {
+            let Some(run) = runs.get(i) else { continue };
+            let key = if matches!(published[i].published, Published::ValidationPeak(_)) { "validation" } else { split };
+            let y: Vec<f64> = serde_json::from_value(run[key].clone()).unwrap_or_default();
+            let x: Vec<f64> = (1..=y.len()).map(|e| e as f64).collect();
+            if let Published::TestPeak(p) | Published::ValidationPeak(p) = published[i].published {
+                series.push(Series { label: format!("{} (published {p}%)", published[i].name), x: vec![1.0, y.len() as f64], y: vec![p, p] });
+            }
+            series.push(Series { label: format!("{} ({key})", published[i].name), x, y });
+            if file == "nielsen_overfit.png" {
+                let train: Vec<f64> = serde_json::from_value(run["train"].clone()).unwrap_or_default();
+                let x: Vec<f64> = (1..=train.len()).map(|e| e as f64).collect();
+                series.push(Series { label: format!("{} (train)", published[i].name), x, y: train });
+            }
+        }
+        line_chart(&dir.join(file), title, "epoch", "accuracy (%)", &series, false)?;
+        pictures.push(file.to_string());
+    }
+    Ok(pictures)
+}
