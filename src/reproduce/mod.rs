@@ -4,6 +4,7 @@
 //! is within the stated tolerance. `quick` runs a CI-sized version that finishes in seconds.
 
 pub mod higham;
+pub mod lm;
 pub mod nielsen;
 
 use crate::atomic::write_atomic;
@@ -79,6 +80,7 @@ pub fn run(name: &str, opts: &Options) -> Result<Report> {
     match name {
         "higham" => higham::run(opts),
         "nielsen" => nielsen::run(opts),
+        "lm" => lm::run(opts),
         _ => {
             let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.0).collect();
             Err(Error::config("reproduce", format!("unknown experiment '{name}'; valid: {}", names.join(", "))))
