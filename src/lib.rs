@@ -47,6 +47,7 @@ pub mod config;
 pub mod cost;
 pub mod data;
 pub mod error;
+pub mod figures;
 pub mod float;
 pub mod gradcheck;
 pub mod init;

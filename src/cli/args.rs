@@ -26,6 +26,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// Draw a run's pictures: learning curves from its report; with --model, the confusion matrix,
+    /// first-layer weights (image models) and decision regions (2-D inputs).
+    Plot(PlotArgs),
     /// Reproduce an experiment of the notes: writes DIR/report.json, DIR/report.md and pictures.
     Reproduce(ReproduceArgs),
     /// Manage datasets in the data directory.
@@ -148,6 +151,9 @@ pub struct TrainArgs {
     /// Write the trained model here (safetensors).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Draw the run's pictures (learning curves, confusion matrix, weights, regions) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Write the run report (JSON) here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -174,6 +180,25 @@ pub struct EvalArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `neuralnet plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The report JSON written by `train --report`.
+    pub report: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The model file, for the confusion matrix, weights and decision regions.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Data directory (MNIST).
+    #[arg(long = "data")]
+    pub data_dir: Option<PathBuf>,
+    /// Also write SVG versions.
+    #[arg(long)]
+    pub svg: bool,
 }
 
 /// `neuralnet reproduce`.

@@ -9,6 +9,25 @@ use anyhow::Result;
 use args::{Cli, Command};
 use std::process::ExitCode;
 
+/// Runs `neuralnet plot`.
+fn plot(a: args::PlotArgs) -> Result<ExitCode> {
+    use neuralnet::Error;
+    let text = std::fs::read_to_string(&a.report).map_err(|e| Error::io(&a.report, e))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::format(&a.report, e.to_string()))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    let mut files = neuralnet::figures::learning_curves(&report, &a.out, a.svg)?;
+    if let Some(model) = &a.model {
+        let (net, meta) = neuralnet::model_io::load(model)?;
+        let name = meta.dataset.or_else(|| report["config"]["dataset"].as_str().map(String::from));
+        let name =
+            name.ok_or_else(|| Error::config("--model", "the model does not say which dataset it was trained on"))?;
+        let splits = neuralnet::data::load_named(&name, a.data_dir.as_deref())?;
+        files.extend(neuralnet::figures::model_figures(&net, &splits, &a.out, a.svg)?);
+    }
+    println!("wrote {} in {}", files.join(", "), a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `neuralnet reproduce`.
 fn reproduce(a: args::ReproduceArgs) -> Result<ExitCode> {
     use neuralnet::reproduce::{EXPERIMENTS, Options, run};
@@ -59,5 +78,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gradcheck(a) => inspect::gradcheck(a),
         Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
         Command::Reproduce(a) => reproduce(a),
+        Command::Plot(a) => plot(a),
     }
 }

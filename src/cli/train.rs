@@ -118,10 +118,18 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         };
         model_io::save(&net, &meta, out).with_context(|| "saving the model")?;
     }
+    let report = neuralnet::report::build(&plan, &splits, &history, &final_metrics);
     if let Some(path) = &a.report {
-        let report = neuralnet::report::build(&plan, &splits, &history, &final_metrics);
         let text = serde_json::to_string_pretty(&report)?;
         neuralnet::atomic::write_atomic(path, text.as_bytes())?;
+    }
+    if let Some(dir) = &a.plot {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let mut files = neuralnet::figures::learning_curves(&report, dir, false)?;
+        files.extend(neuralnet::figures::model_figures(&net, &splits, dir, false)?);
+        if !a.quiet {
+            println!("pictures: {} in {}", files.join(", "), dir.display());
+        }
     }
     if !a.quiet {
         let best = history

@@ -76,7 +76,8 @@ fn sgd_run(splits: &Splits, seed: u64, steps: usize) -> Result<serde_json::Value
 /// Runs the experiment: `seeds` SGD runs of 10⁶ steps (quick: 3 runs of 2 × 10⁵), and LM on the
 /// eleven points.
 pub fn run(opts: &Options) -> Result<Report> {
-    let (seeds, steps): (Vec<u64>, usize) = if opts.quick { ((1..=3).collect(), 200_000) } else { ((1..=10).collect(), 1_000_000) };
+    let (seeds, steps): (Vec<u64>, usize) =
+        if opts.quick { ((1..=3).collect(), 200_000) } else { ((1..=10).collect(), 1_000_000) };
     let splits = builtin::load("higham").expect("built in");
     let runs = seeds.iter().map(|&s| sgd_run(&splits, s, steps)).collect::<Result<Vec<_>>>()?;
     let finals: Vec<f64> = runs.iter().map(|r| r["final"].as_f64().unwrap_or(f64::NAN)).collect();
@@ -99,7 +100,11 @@ pub fn run(opts: &Options) -> Result<Report> {
             format!("{median:.2e}"),
             "7.3e-4 after 10⁶ steps",
             if opts.quick { "quick run: below 0.05 (fewer steps)" } else { "within a factor 3" },
-            Some(if opts.quick { median < 0.05 } else { median > PUBLISHED_FINAL / 3.0 && median < PUBLISHED_FINAL * 3.0 }),
+            Some(if opts.quick {
+                median < 0.05
+            } else {
+                median > PUBLISHED_FINAL / 3.0 && median < PUBLISHED_FINAL * 3.0
+            }),
         ),
     ];
     comparisons.push(Comparison::new(
@@ -147,8 +152,10 @@ fn lm_extra(opts: &Options) -> Result<serde_json::Value> {
 
 /// A network of the experiment's shape holding `params` (from the report's data).
 fn network_from(params: &serde_json::Value) -> Network<f32> {
-    let mut net = Network::new(&[2, 2, 3, 2], Activation::Sigmoid, Activation::Sigmoid, Cost::Quadratic).expect("valid");
-    let values: Vec<f32> = params.as_array().map(|a| a.iter().map(|v| v.as_f64().unwrap_or(0.0) as f32).collect()).unwrap_or_default();
+    let mut net =
+        Network::new(&[2, 2, 3, 2], Activation::Sigmoid, Activation::Sigmoid, Cost::Quadratic).expect("valid");
+    let values: Vec<f32> =
+        params.as_array().map(|a| a.iter().map(|v| v.as_f64().unwrap_or(0.0) as f32).collect()).unwrap_or_default();
     if values.len() == net.n_params() {
         net.params_mut().copy_from_slice(&values);
     }
@@ -168,23 +175,39 @@ fn points(splits: &Splits) -> Vec<(f64, f64, usize)> {
 }
 
 fn draw(dir: &std::path::Path, splits: &Splits) -> Result<Vec<String>> {
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).map_err(|e| crate::Error::io(dir.join("report.json"), e))?)
-        .map_err(|e| crate::Error::format(dir.join("report.json"), e.to_string()))?;
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("report.json")).map_err(|e| crate::Error::io(dir.join("report.json"), e))?,
+    )
+    .map_err(|e| crate::Error::format(dir.join("report.json"), e.to_string()))?;
     let runs = report["data"]["sgd"].as_array().cloned().unwrap_or_default();
     let series: Vec<Series> = runs
         .iter()
         .map(|r| {
             let trace: Vec<(f64, f64)> = serde_json::from_value(r["trace"].clone()).unwrap_or_default();
-            Series { label: format!("seed {}", r["seed"]), x: trace.iter().map(|p| p.0).collect(), y: trace.iter().map(|p| p.1).collect() }
+            Series {
+                label: format!("seed {}", r["seed"]),
+                x: trace.iter().map(|p| p.0).collect(),
+                y: trace.iter().map(|p| p.1).collect(),
+            }
         })
         .collect();
     line_chart(&dir.join("higham_cost.png"), "Higham & Higham: SGD cost", "step", "Σ‖y − F‖²", &series, true)?;
-    let best = runs.iter().min_by(|a, b| a["final"].as_f64().unwrap_or(f64::MAX).total_cmp(&b["final"].as_f64().unwrap_or(f64::MAX)));
+    let best = runs
+        .iter()
+        .min_by(|a, b| a["final"].as_f64().unwrap_or(f64::MAX).total_cmp(&b["final"].as_f64().unwrap_or(f64::MAX)));
     let mut pictures = vec!["higham_cost.png".to_string()];
     if let Some(best) = best {
         let net = network_from(&best["params"]);
         let title = format!("Figure 2.4: SGD, seed {}", best["seed"]);
-        decision_regions(&dir.join("higham_regions.png"), &title, &|a, b| predict(&net, a, b), (0.0, 1.0), (0.0, 1.0), &points(splits), 200)?;
+        decision_regions(
+            &dir.join("higham_regions.png"),
+            &title,
+            &|a, b| predict(&net, a, b),
+            (0.0, 1.0),
+            (0.0, 1.0),
+            &points(splits),
+            200,
+        )?;
         pictures.push("higham_regions.png".into());
     }
     let extra = builtin::load("higham-extra").expect("built in");
@@ -192,7 +215,15 @@ fn draw(dir: &std::path::Path, splits: &Splits) -> Result<Vec<String>> {
     if let Some(best) = lm_runs.iter().find(|r| r["accuracy"].as_f64() == Some(1.0)).or(lm_runs.first()) {
         let net = network_from(&best["params"]);
         let title = format!("Figure 2.5: eleven points, Levenberg–Marquardt, seed {}", best["seed"]);
-        decision_regions(&dir.join("higham_extra_regions.png"), &title, &|a, b| predict(&net, a, b), (0.0, 1.0), (0.0, 1.0), &points(&extra), 200)?;
+        decision_regions(
+            &dir.join("higham_extra_regions.png"),
+            &title,
+            &|a, b| predict(&net, a, b),
+            (0.0, 1.0),
+            (0.0, 1.0),
+            &points(&extra),
+            200,
+        )?;
         pictures.push("higham_extra_regions.png".into());
     }
     Ok(pictures)

@@ -142,10 +142,13 @@ pub fn run(opts: &Options) -> Result<Report> {
         if opts.quick { ((1..=3).collect(), 100_000, 0.2, 2.0) } else { ((1..=10).collect(), 1_000_000, 1.0, 60.0) };
     let splits = builtin::load("higham").expect("built in");
     let seeds_data = seeds.iter().map(|&s| higham_seed(&splits, s, steps)).collect::<Result<Vec<_>>>()?;
-    let reached: Vec<&serde_json::Value> = seeds_data.iter().filter(|d| d["lm_iterations_to_target"].is_u64()).collect();
+    let reached: Vec<&serde_json::Value> =
+        seeds_data.iter().filter(|d| d["lm_iterations_to_target"].is_u64()).collect();
     let iterations: Vec<u64> = reached.iter().filter_map(|d| d["lm_iterations_to_target"].as_u64()).collect();
-    let lm_time: f64 = reached.iter().filter_map(|d| d["lm_seconds_to_target"].as_f64()).sum::<f64>() / reached.len().max(1) as f64;
-    let sgd_time: f64 = seeds_data.iter().filter_map(|d| d["sgd_seconds"].as_f64()).sum::<f64>() / seeds_data.len() as f64;
+    let lm_time: f64 =
+        reached.iter().filter_map(|d| d["lm_seconds_to_target"].as_f64()).sum::<f64>() / reached.len().max(1) as f64;
+    let sgd_time: f64 =
+        seeds_data.iter().filter_map(|d| d["sgd_seconds"].as_f64()).sum::<f64>() / seeds_data.len() as f64;
     let data = sinc_data();
     let net = sinc_network(1);
     let lm = lm_sinc(&net, &data, short)?;
@@ -155,7 +158,12 @@ pub fn run(opts: &Options) -> Result<Report> {
     let comparisons = vec![
         Comparison::new(
             "higham: LM reaches Σ‖y−F‖² ≤ 7.3e-4 within 50 iterations",
-            format!("{} of {} seeds (iterations {:?})", iterations.iter().filter(|&&i| i <= 50).count(), seeds.len(), iterations),
+            format!(
+                "{} of {} seeds (iterations {:?})",
+                iterations.iter().filter(|&&i| i <= 50).count(),
+                seeds.len(),
+                iterations
+            ),
             "NumPy LM with the same rules: 12–22 iterations",
             "at least 9 of 10 seeds",
             Some(iterations.iter().filter(|&&i| i <= 50).count() * 10 >= 9 * seeds.len()),
@@ -176,13 +184,21 @@ pub fn run(opts: &Options) -> Result<Report> {
         ),
         Comparison::new(
             &format!("sinc(10x): Adam after {long} s vs LM after {short} s"),
-            format!("{:.2e} vs {:.2e}; Adam reaches LM's {short}-s MSE {}", last(&adam_long), last(&lm), match adam_time_to_lm {
-                Some(t) => format!("after {t:.2} s"),
-                None => format!("not within {long} s"),
-            }),
+            format!(
+                "{:.2e} vs {:.2e}; Adam reaches LM's {short}-s MSE {}",
+                last(&adam_long),
+                last(&lm),
+                match adam_time_to_lm {
+                    Some(t) => format!("after {t:.2} s"),
+                    None => format!("not within {long} s"),
+                }
+            ),
             "PyTorch LM: about 150× less wall time than Adam",
             "LM's advantage at least 150× in wall time",
-            Some(adam_time_to_lm.is_none_or(|t| t >= 150.0 * lm.iter().find(|p| p.1 <= last(&lm)).map_or(short, |p| p.0))),
+            Some(
+                adam_time_to_lm
+                    .is_none_or(|t| t >= 150.0 * lm.iter().find(|p| p.1 <= last(&lm)).map_or(short, |p| p.0)),
+            ),
         ),
     ];
     let report = Report {
@@ -207,8 +223,16 @@ fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
         .map_err(|e| crate::Error::format(&path, e.to_string()))?;
     let h = &r["data"]["higham"][0];
-    let s = [series("Levenberg–Marquardt", &h["lm"]), series("SGD η=0.05", &h["sgd"]), series("Adam η=0.01", &h["adam"])];
-    line_chart(&dir.join("lm_higham.png"), &format!("Higham points, seed {}: cost against wall time", h["seed"]), "seconds", "Σ‖y − F‖²", &s, true)?;
+    let s =
+        [series("Levenberg–Marquardt", &h["lm"]), series("SGD η=0.05", &h["sgd"]), series("Adam η=0.01", &h["adam"])];
+    line_chart(
+        &dir.join("lm_higham.png"),
+        &format!("Higham points, seed {}: cost against wall time", h["seed"]),
+        "seconds",
+        "Σ‖y − F‖²",
+        &s,
+        true,
+    )?;
     let sinc = &r["data"]["sinc"];
     let s = [series("Levenberg–Marquardt", &sinc["lm"]), series("Adam η=0.01", &sinc["adam_long"])];
     line_chart(&dir.join("lm_sinc.png"), "sinc(10x), 1-15-1 tanh: MSE against wall time", "seconds", "MSE", &s, true)?;

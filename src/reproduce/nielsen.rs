@@ -119,24 +119,52 @@ fn compare(run: &Run, h: &History, quick: bool) -> Comparison {
     match run.published {
         Published::TestPeak(p) => {
             let ours = peak(&test);
-            Comparison::new(&what, format!("{ours:.2}% peak test"), &format!("{p}%"), tol, (!quick).then_some(ours >= p - 0.3))
+            Comparison::new(
+                &what,
+                format!("{ours:.2}% peak test"),
+                &format!("{p}%"),
+                tol,
+                (!quick).then_some(ours >= p - 0.3),
+            )
         }
         Published::ValidationPeak(p) => {
             let ours = peak(&curve(h, "validation"));
-            Comparison::new(&what, format!("{ours:.2}% peak validation"), &format!("{p}%"), tol, (!quick).then_some(ours >= p - 0.3))
+            Comparison::new(
+                &what,
+                format!("{ours:.2}% peak validation"),
+                &format!("{p}%"),
+                tol,
+                (!quick).then_some(ours >= p - 0.3),
+            )
         }
         Published::AtChance(limit) => {
             let ours = peak(&test);
-            Comparison::new(&what, format!("{ours:.2}% peak test"), "~10% (chance)", &format!("every epoch below {limit}%"), Some(ours < limit))
+            Comparison::new(
+                &what,
+                format!("{ours:.2}% peak test"),
+                "~10% (chance)",
+                &format!("every epoch below {limit}%"),
+                Some(ours < limit),
+            )
         }
         Published::Crawls(from, to) => {
             let (first, last) = (test[0], test[test.len() - 1]);
             let ok = first < 30.0 && last < 40.0 && last > first;
-            Comparison::new(&what, format!("{first:.2}% → {last:.2}%"), &format!("~{from}% → ~{to}%"), "rises slowly, stays below 40%", Some(ok))
+            Comparison::new(
+                &what,
+                format!("{first:.2}% → {last:.2}%"),
+                &format!("~{from}% → ~{to}%"),
+                "rises slowly, stays below 40%",
+                Some(ok),
+            )
         }
-        Published::FirstEpoch(p) => {
-            Comparison::new(&what, format!("{:.2}% after epoch 1", test[0]), &format!("near {p}%"), "within 2 points", (!quick).then_some((test[0] - p).abs() <= 2.0))
-        }
+        Published::FirstEpoch(p) => Comparison::new(
+            &what,
+            format!("{:.2}% after epoch 1", test[0]),
+            &format!("near {p}%"),
+            "within 2 points",
+            (!quick).then_some((test[0] - p).abs() <= 2.0),
+        ),
     }
 }
 
@@ -148,7 +176,8 @@ pub fn run(opts: &Options) -> Result<Report> {
     for r in &runs {
         histories.push(train_run(r, &splits, opts.quick)?);
     }
-    let mut comparisons: Vec<Comparison> = runs.iter().zip(&histories).map(|(r, h)| compare(r, h, opts.quick)).collect();
+    let mut comparisons: Vec<Comparison> =
+        runs.iter().zip(&histories).map(|(r, h)| compare(r, h, opts.quick)).collect();
     let first = |i: usize| curve(&histories[i], "test")[0];
     comparisons.push(Comparison::new(
         "N(0,1/n_in) starts ahead of N(0,1)",
@@ -175,7 +204,9 @@ pub fn run(opts: &Options) -> Result<Report> {
         source: super::EXPERIMENTS[1].1.into(),
         quick: opts.quick,
         comparisons,
-        notes: vec!["one seed (1) per configuration; the README's results table gives seeds 1–3 (and 1–5 for chapter 1)".into()],
+        notes: vec![
+            "one seed (1) per configuration; the README's results table gives seeds 1–3 (and 1–5 for chapter 1)".into(),
+        ],
         data: json!({ "runs": data }),
         pictures: vec![],
     };
@@ -185,8 +216,9 @@ pub fn run(opts: &Options) -> Result<Report> {
 /// Accuracy per epoch, one chart per group of runs, with the published figures as flat lines.
 fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
     let path = dir.join("report.json");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
-        .map_err(|e| crate::Error::format(&path, e.to_string()))?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
+            .map_err(|e| crate::Error::format(&path, e.to_string()))?;
     let runs = report["data"]["runs"].as_array().cloned().unwrap_or_default();
     let published = self::runs();
     let groups: [(&str, &str, &[usize], &str); 4] = [
@@ -204,7 +236,11 @@ fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
             let y: Vec<f64> = serde_json::from_value(run[key].clone()).unwrap_or_default();
             let x: Vec<f64> = (1..=y.len()).map(|e| e as f64).collect();
             if let Published::TestPeak(p) | Published::ValidationPeak(p) = published[i].published {
-                series.push(Series { label: format!("{} (published {p}%)", published[i].name), x: vec![1.0, y.len() as f64], y: vec![p, p] });
+                series.push(Series {
+                    label: format!("{} (published {p}%)", published[i].name),
+                    x: vec![1.0, y.len() as f64],
+                    y: vec![p, p],
+                });
             }
             series.push(Series { label: format!("{} ({key})", published[i].name), x, y });
             if file == "nielsen_overfit.png" {

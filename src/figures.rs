@@ -1,0 +1,106 @@
+//! Pictures of a run, drawn after training from its data: learning curves from a report JSON;
+//! a confusion matrix, the first-layer weights (image models) and the decision regions (2-D
+//! inputs) from a model and its dataset. Each picture is written as PNG, and also as SVG on request.
+
+use crate::data::{Dataset, Splits};
+use crate::error::{Error, Result};
+use crate::metrics::argmax;
+use crate::network::{Network, Workspace};
+use crate::plot::{Series, confusion_matrix, decision_regions, line_chart, weight_grid};
+use serde_json::Value;
+use std::path::Path;
+
+/// File extensions to write: `["png"]`, or `["png", "svg"]` with `svg`.
+fn formats(svg: bool) -> &'static [&'static str] {
+    if svg { &["png", "svg"] } else { &["png"] }
+}
+
+/// Loss and accuracy (or MSE) per epoch for every split in `report` (the `--report` JSON).
+pub fn learning_curves(report: &Value, dir: &Path, svg: bool) -> Result<Vec<String>> {
+    let epochs = report["epochs"].as_array().ok_or_else(|| Error::format(dir, "report has no 'epochs' array"))?;
+    let curve = |key: &str, scale: f64| -> Option<Series> {
+        let (x, y): (Vec<f64>, Vec<f64>) =
+            epochs.iter().filter_map(|e| Some((e["epoch"].as_f64()?, e[key].as_f64()? * scale))).unzip();
+        (!x.is_empty()).then(|| Series { label: key.replace('_', " "), x, y })
+    };
+    let splits = ["train", "validation", "test"];
+    let mut out = Vec::new();
+    let charts: [(&str, &str, &str, f64, bool); 2] =
+        if epochs.iter().any(|e| e.get("test_mse").is_some() || e.get("train_mse").is_some()) {
+            [("loss", "loss", "cost", 1.0, true), ("mse", "mse", "MSE", 1.0, true)]
+        } else {
+            [("loss", "loss", "cost", 1.0, true), ("accuracy", "accuracy", "accuracy (%)", 100.0, false)]
+        };
+    for (file, suffix, y_label, scale, log) in charts {
+        let series: Vec<Series> = splits.iter().filter_map(|s| curve(&format!("{s}_{suffix}"), scale)).collect();
+        if series.is_empty() {
+            continue;
+        }
+        for ext in formats(svg) {
+            let name = format!("{file}.{ext}");
+            line_chart(&dir.join(&name), &format!("{file} per epoch"), "epoch", y_label, &series, log)?;
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// Confusion counts of `net` on `data`: `counts[true][predicted]`.
+pub fn confusion(net: &Network<f32>, data: &Dataset) -> Vec<Vec<u64>> {
+    let k = data.n_outputs;
+    let mut counts = vec![vec![0u64; k]; k];
+    let mut ws = Workspace::new(net, 1000);
+    let labels = data.labels.as_deref().unwrap_or(&[]);
+    for (start, chunk) in labels.chunks(1000).enumerate().map(|(i, c)| (i * 1000, c)) {
+        let rows = chunk.len();
+        let a = net.forward(&data.x[start * data.n_features..(start + rows) * data.n_features], rows, &mut ws);
+        for (row, &label) in a.chunks_exact(k).zip(chunk) {
+            counts[label as usize][argmax(row)] += 1;
+        }
+    }
+    counts
+}
+
+/// Confusion matrix (classification), first-layer weights (`image_shape` known) and decision
+/// regions (two inputs) of `net` on `splits` (test split, else validation, else train).
+pub fn model_figures(net: &Network<f32>, splits: &Splits, dir: &Path, svg: bool) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let (split_name, data) = match (&splits.test, &splits.validation) {
+        (Some(t), _) => ("test", t),
+        (None, Some(v)) => ("validation", v),
+        _ => ("train", &splits.train),
+    };
+    for ext in formats(svg) {
+        if data.is_classification() && data.n_outputs == net.n_outputs() {
+            let names =
+                splits.class_names.clone().unwrap_or_else(|| (0..data.n_outputs).map(|c| c.to_string()).collect());
+            let name = format!("confusion.{ext}");
+            let title = format!("{}: confusion matrix ({split_name})", splits.name);
+            confusion_matrix(&dir.join(&name), &title, &confusion(net, data), &names)?;
+            out.push(name);
+        }
+        if let Some((h, w)) = splits.image_shape.filter(|&(h, w)| h * w == net.n_inputs()) {
+            let name = format!("weights.{ext}");
+            weight_grid(&dir.join(&name), "first-layer weights", net.weight(0), net.sizes()[1], h, w, 100)?;
+            out.push(name);
+        }
+        if net.n_inputs() == 2 && data.is_classification() {
+            let name = format!("regions.{ext}");
+            let labels = data.labels.as_deref().unwrap_or(&[]);
+            let points: Vec<(f64, f64, usize)> =
+                data.x.chunks(2).zip(labels).map(|(p, &l)| (p[0] as f64, p[1] as f64, l as usize)).collect();
+            let range = |i: usize| {
+                let v = points.iter().map(|p| if i == 0 { p.0 } else { p.1 });
+                let (lo, hi) = v.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+                let pad = 0.1 * (hi - lo).max(1e-3);
+                (lo - pad, hi + pad)
+            };
+            let ws = std::cell::RefCell::new(Workspace::new(net, 1));
+            let predict = |a: f64, b: f64| argmax(net.forward(&[a as f32, b as f32], 1, &mut ws.borrow_mut()));
+            let title = format!("{}: decision regions", splits.name);
+            decision_regions(&dir.join(&name), &title, &predict, range(0), range(1), &points, 200)?;
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
