@@ -2,6 +2,7 @@
 
 pub mod args;
 mod inspect;
+mod predict;
 mod progress;
 mod train;
 
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(a) => train::run(*a),
         Command::Eval(a) => inspect::eval(a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::Predict(a) => predict::run(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
     }
 }
