@@ -244,7 +244,8 @@ pub struct Plan {
     /// Warm-start model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_from: Option<PathBuf>,
-    /// Classification or regression (CSV data only).
+    /// Classification or regression (CSV data only). When set, early stopping watches the
+    /// validation loss instead of the validation accuracy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<Task>,
     /// The names of the fields whose value came from a default that depends on the data.
