@@ -146,9 +146,12 @@ impl Table {
         let columns: Vec<String> = header.iter().map(|c| c.trim_start_matches('\u{feff}').to_string()).collect();
         check_header(&columns).map_err(bad)?;
         let mut rows = Vec::new();
+        let mut cursor = (0usize, 1u64); // (byte, its line), advanced row by row
         for record in records {
             let record = record.map_err(|e| bad(csv_error(&e)))?;
-            let line = record.position().map_or(0, |p| p.line());
+            let start = record.position().map_or(0, |p| p.byte() as usize).max(cursor.0);
+            cursor = (start, cursor.1 + line_breaks(&bytes[cursor.0..start]));
+            let line = cursor.1 + blank_lines(&bytes[start..]);
             if record.len() == 1 && record[0].is_empty() {
                 continue; // a blank line
             }
@@ -243,6 +246,16 @@ fn check_header(columns: &[String]) -> std::result::Result<(), String> {
         Some(dup) => Err(format!("line 1 (header): column name '{dup}' appears twice")),
         None => Ok(()),
     }
+}
+
+/// Number of line breaks in `bytes`.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Number of blank lines at the start of `bytes` (the reader skips them before a record).
+fn blank_lines(bytes: &[u8]) -> u64 {
+    line_breaks(&bytes[..bytes.iter().take_while(|&&b| b == b'\n' || b == b'\r').count()])
 }
 
 fn csv_error(e: &csv::Error) -> String {
