@@ -7,6 +7,7 @@
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::data::Splits;
+use crate::data::csv::Task;
 use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::lm::LmConfig;
@@ -111,8 +112,8 @@ pub struct TrainConfig {
     pub init: Option<Init>,
     /// Multiplier on every initial value. Default: 1.
     pub init_scale: f64,
-    /// Number of epochs. Default: 30.
-    pub epochs: usize,
+    /// Number of epochs. Default: 30; 200 for CSV data (`train_file`), as scikit-learn's MLP.
+    pub epochs: Option<usize>,
     /// Mini-batch size m. Default: 32.
     pub batch_size: Option<usize>,
     /// Learning rate η. Default: 0.001 for Adam, 0.1 for the SGD family.
@@ -128,7 +129,7 @@ pub struct TrainConfig {
     /// Learning-rate schedule. Default: `constant`.
     pub schedule: Schedule,
     /// Early stopping: stop after this many epochs without a better validation score and restore
-    /// the best weights. Default: none (train all epochs).
+    /// the best weights. Default: none (train all epochs); 10 for CSV data with a validation split.
     pub patience: Option<usize>,
     /// Evaluate the training split after each epoch. Default: true.
     pub monitor_train: bool,
@@ -142,6 +143,22 @@ pub struct TrainConfig {
     /// MATLAB `trainlm`'s; `lm.epochs` is ignored in favour of `epochs`, and `lm.goal` is in
     /// units of the cost.
     pub lm: LmConfig,
+    /// Training data as a CSV/TSV file with a header row (`--train`); replaces `dataset`.
+    pub train_file: Option<PathBuf>,
+    /// Test data as a CSV/TSV file with the same columns (`--test`). Default: none, or a
+    /// `test_fraction` of `train_file`.
+    pub test_file: Option<PathBuf>,
+    /// Target column name(s) of a CSV file (`--target a,b`; in TOML a string or a list).
+    #[serde(default, deserialize_with = "crate::data::csv::one_or_many")]
+    pub target: Option<Vec<String>>,
+    /// `classification` or `regression`. Default: chosen from the target column (see
+    /// [`crate::data::csv::Task::infer`]).
+    pub task: Option<Task>,
+    /// Fraction of the CSV training file's rows held out for validation. Default: 0.1.
+    pub validation_fraction: Option<f64>,
+    /// Fraction of the CSV training file's rows held out for testing when there is no
+    /// `test_file`. Default: 0.
+    pub test_fraction: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -157,7 +174,7 @@ impl Default for TrainConfig {
             optimizer: None,
             init: None,
             init_scale: 1.0,
-            epochs: 30,
+            epochs: None,
             batch_size: None,
             eta: None,
             seed: 1,
@@ -171,9 +188,24 @@ impl Default for TrainConfig {
             monitor_test: true,
             init_from: None,
             lm: LmConfig::default(),
+            train_file: None,
+            test_file: None,
+            target: None,
+            task: None,
+            validation_fraction: None,
+            test_fraction: None,
         }
     }
 }
+
+/// Epochs when neither the user nor the data say otherwise.
+pub const DEFAULT_EPOCHS: usize = 30;
+/// Epochs for CSV data when not given (scikit-learn's `max_iter`).
+pub const TABULAR_EPOCHS: usize = 200;
+/// Early-stopping patience for CSV data when not given (scikit-learn's `n_iter_no_change`).
+pub const TABULAR_PATIENCE: usize = 10;
+/// Validation fraction for CSV data when not given (scikit-learn's `validation_fraction`).
+pub const TABULAR_VALIDATION_FRACTION: f64 = 0.1;
 
 /// A fully resolved configuration: what training actually runs, recorded in the report's `config`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -221,6 +253,10 @@ pub struct Plan {
     /// Levenberg–Marquardt settings (only with `optimizer = "lm"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lm: Option<LmConfig>,
+    /// Classification or regression (CSV data only). When set, early stopping watches the
+    /// validation loss instead of the validation accuracy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
     /// The names of the fields whose value came from a default that depends on the data.
     pub defaults_used: Vec<String>,
 }
@@ -288,6 +324,7 @@ impl TrainConfig {
                 32
             }
         };
+        let (epochs, patience, task) = self.data_defaults(splits, &mut note);
         if self.patience.is_some() && splits.validation.is_none() {
             return Err(Error::config(
                 "--patience",
@@ -314,7 +351,7 @@ impl TrainConfig {
             optimizer,
             init,
             init_scale: self.init_scale,
-            epochs: self.epochs,
+            epochs,
             batch_size,
             eta,
             seed: self.seed,
@@ -322,10 +359,11 @@ impl TrainConfig {
             momentum: self.momentum,
             sampling: self.sampling,
             schedule: self.schedule,
-            patience: self.patience,
+            patience,
             monitor: [self.monitor_train, self.monitor_validation, self.monitor_test],
             init_from: self.init_from.clone(),
-            lm: (optimizer == Optimizer::Lm).then(|| LmConfig { epochs: self.epochs, ..self.lm.clone() }),
+            lm: (optimizer == Optimizer::Lm).then(|| LmConfig { epochs, ..self.lm.clone() }),
+            task,
             defaults_used: used,
         })
     }
@@ -360,6 +398,32 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Epochs, patience and task, with the defaults that depend on the kind of data: CSV data
+    /// (`train_file`) trains like scikit-learn's MLP, up to [`TABULAR_EPOCHS`] epochs with early
+    /// stopping after [`TABULAR_PATIENCE`] epochs without improvement when there is a validation
+    /// split; other data trains [`DEFAULT_EPOCHS`] epochs. Records which defaults applied.
+    fn data_defaults(&self, splits: &Splits, note: &mut impl FnMut(&str)) -> (usize, Option<usize>, Option<Task>) {
+        let tabular = self.train_file.is_some();
+        let epochs = self.epochs.unwrap_or_else(|| {
+            note("epochs");
+            if tabular { TABULAR_EPOCHS } else { DEFAULT_EPOCHS }
+        });
+        let mut patience = self.patience;
+        if tabular && patience.is_none() && splits.validation.is_some() {
+            note("patience");
+            patience = Some(TABULAR_PATIENCE);
+        }
+        if tabular && self.validation_fraction.is_none() {
+            note("validation_fraction");
+        }
+        if tabular && self.task.is_none() {
+            note("task");
+        }
+        let task =
+            tabular.then(|| if splits.train.is_classification() { Task::Classification } else { Task::Regression });
+        (epochs, patience, task)
+    }
+
     /// Range checks that do not need the data; each error names the flag.
     pub fn validate(&self) -> Result<()> {
         if let Some(eta) = self.eta
@@ -370,7 +434,7 @@ impl TrainConfig {
         if self.batch_size == Some(0) {
             return Err(Error::config("--batch-size", "must be at least 1"));
         }
-        if self.epochs == 0 {
+        if self.epochs == Some(0) {
             return Err(Error::config("--epochs", "must be at least 1"));
         }
         if !(self.lambda >= 0.0 && self.lambda.is_finite()) {
@@ -387,6 +451,48 @@ impl TrainConfig {
         }
         if self.train_size == Some(0) {
             return Err(Error::config("--train-size", "must be at least 1"));
+        }
+        self.validate_tabular()
+    }
+
+    /// Checks the CSV-related keys: they need `train_file`, fractions lie in [0, 1).
+    fn validate_tabular(&self) -> Result<()> {
+        if self.train_file.is_some() && self.dataset.is_some() {
+            return Err(Error::config("--train", "give either --dataset or --train FILE, not both"));
+        }
+        if self.train_file.is_none() {
+            let given = [
+                ("--test", self.test_file.is_some()),
+                ("--target", self.target.is_some()),
+                ("--task", self.task.is_some()),
+                ("--validation-fraction", self.validation_fraction.is_some()),
+                ("--test-fraction", self.test_fraction.is_some()),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+                return Err(Error::config(*flag, "applies to CSV data only; add --train FILE.csv"));
+            }
+            return Ok(());
+        }
+        if self.target.as_ref().is_none_or(|t| t.is_empty()) {
+            return Err(Error::config("--target", "CSV training data needs --target COLUMN[,COLUMN...]"));
+        }
+        for (flag, f) in [("--validation-fraction", self.validation_fraction), ("--test-fraction", self.test_fraction)]
+        {
+            if let Some(f) = f
+                && !(0.0..1.0).contains(&f)
+            {
+                return Err(Error::config(flag, format!("must be in [0, 1), got {f}")));
+            }
+        }
+        if self.test_file.is_some() && self.test_fraction.is_some_and(|f| f > 0.0) {
+            return Err(Error::config("--test-fraction", "give either --test FILE or --test-fraction, not both"));
+        }
+        let total = self.validation_fraction.unwrap_or(TABULAR_VALIDATION_FRACTION) + self.test_fraction.unwrap_or(0.0);
+        if total >= 1.0 {
+            return Err(Error::config(
+                "--test-fraction",
+                format!("validation + test fractions leave no training rows ({total})"),
+            ));
         }
         Ok(())
     }

@@ -25,7 +25,7 @@
 //!     optimizer: Some(Optimizer::Adam),
 //!     eta: Some(0.05),
 //!     batch_size: Some(4),
-//!     epochs: 300,
+//!     epochs: Some(300),
 //!     ..Default::default()
 //! };
 //! let plan = config.resolve(&splits)?;
@@ -58,6 +58,7 @@ pub mod model_io;
 pub mod network;
 pub mod optim;
 pub mod plot;
+pub mod predict;
 pub mod report;
 pub mod reproduce;
 pub mod train;

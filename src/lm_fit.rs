@@ -270,7 +270,7 @@ mod tests {
             init: Some(Init::Normal),
             init_scale: 0.5,
             optimizer: Some(crate::Optimizer::Lm),
-            epochs: 50,
+            epochs: Some(50),
             seed: 2,
             ..Default::default()
         };

@@ -216,7 +216,10 @@ pub fn train(
         if stop {
             stop_reason = StopReason::Observer;
         }
-        if let Some(score) = stats.validation_score() {
+        // CSV runs (plan.task set) watch the validation loss: on small validation splits accuracy
+        // moves in coarse steps and stops training too early.
+        let score = if plan.task.is_some() { stats.validation.map(|m| -m.loss) } else { stats.validation_score() };
+        if let Some(score) = score {
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let mut saved = best.map(|(_, _, p)| p).unwrap_or_default();
                 saved.clear();

@@ -11,7 +11,7 @@ fn digits() -> Splits {
 }
 
 fn base() -> TrainConfig {
-    TrainConfig { layers: Some(vec![64, 32, 10]), epochs: 3, seed: 5, ..Default::default() }
+    TrainConfig { layers: Some(vec![64, 32, 10]), epochs: Some(3), seed: 5, ..Default::default() }
 }
 
 fn run(config: &TrainConfig, splits: &Splits) -> neuralnet::History {
@@ -48,7 +48,7 @@ fn every_sampling_mode_and_optimizer_learns_digits() {
             optimizer: Some(optimizer),
             eta: Some(eta),
             batch_size: Some(batch),
-            epochs,
+            epochs: Some(epochs),
             ..base()
         };
         let h = run(&config, &s);
@@ -61,7 +61,7 @@ fn every_sampling_mode_and_optimizer_learns_digits() {
 fn step_schedule_and_plateau_halving() {
     let s = digits();
     let h = run(
-        &TrainConfig { schedule: Schedule::Step { every: 2, factor: 0.5 }, eta: Some(0.1), epochs: 5, ..base() },
+        &TrainConfig { schedule: Schedule::Step { every: 2, factor: 0.5 }, eta: Some(0.1), epochs: Some(5), ..base() },
         &s,
     );
     let etas: Vec<f64> = h.epochs.iter().map(|e| e.eta).collect();
@@ -72,7 +72,7 @@ fn step_schedule_and_plateau_halving() {
         schedule: Schedule::HalveOnPlateau { patience: 1 },
         optimizer: Some(Optimizer::Sgd),
         eta: Some(1e-12),
-        epochs: 100,
+        epochs: Some(100),
         ..base()
     };
     let h = run(&config, &s);
@@ -84,7 +84,7 @@ fn step_schedule_and_plateau_halving() {
 #[test]
 fn early_stopping_restores_the_best_weights() {
     let s = digits();
-    let config = TrainConfig { patience: Some(3), epochs: 200, eta: Some(0.01), ..base() };
+    let config = TrainConfig { patience: Some(3), epochs: Some(200), eta: Some(0.01), ..base() };
     let plan = config.resolve(&s).unwrap();
     let (net, h) = fit(&plan, &s, &mut neuralnet::train::Silent).unwrap();
     assert_eq!(h.stop_reason, StopReason::EarlyStopping);
@@ -168,7 +168,7 @@ fn nielsen(cost: Cost, eta: f64, lambda: f64, epochs: usize) -> TrainConfig {
         batch_size: Some(10),
         eta: Some(eta),
         lambda,
-        epochs,
+        epochs: Some(epochs),
         seed: 1,
         monitor_validation: false,
         ..Default::default()

@@ -2,6 +2,7 @@
 //! for syntax; [`crate::cli::train`] merges them over a TOML file into the library's `TrainConfig`.
 
 use clap::{Args, Parser, Subcommand};
+use neuralnet::data::csv::{Task, split_names};
 use neuralnet::lm::LmSolve;
 use neuralnet::{Activation, Cost, Init, Optimizer, Sampling, Schedule};
 use std::path::PathBuf;
@@ -24,6 +25,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show a model's architecture, parameter count and metadata.
     Inspect(InspectArgs),
+    /// Predict with a saved model: CSV rows (written as CSV) or PNG/JPEG images (image models).
+    Predict(PredictArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
     /// Draw a run's pictures: learning curves from its report; with --model, the confusion matrix,
@@ -44,6 +47,11 @@ fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
     s.split(',')
         .map(|v| v.trim().parse::<usize>().map_err(|_| format!("'{v}' is not a layer size; expected e.g. 784,30,10")))
         .collect()
+}
+
+fn parse_targets(s: &str) -> Result<Vec<String>, String> {
+    let names = split_names(s);
+    if names.is_empty() { Err("expected column names, e.g. --target species".into()) } else { Ok(names) }
 }
 
 fn parse_schedule(s: &str) -> Result<Schedule, String> {
@@ -73,6 +81,24 @@ pub struct TrainArgs {
     /// Use only the first N training samples.
     #[arg(long)]
     pub train_size: Option<usize>,
+    /// Training data: a CSV/TSV file with a header row (instead of --dataset).
+    #[arg(long = "train", value_name = "FILE")]
+    pub train_file: Option<PathBuf>,
+    /// Test data: a CSV/TSV file with the same columns as --train.
+    #[arg(long = "test", value_name = "FILE")]
+    pub test_file: Option<PathBuf>,
+    /// Target column(s) of the CSV data, comma-separated.
+    #[arg(long, value_name = "COLUMN[,COLUMN...]", value_parser = parse_targets)]
+    pub target: Option<::std::vec::Vec<String>>,
+    /// classification or regression (default: inferred from the target column).
+    #[arg(long, value_parser = parse_enum::<Task>)]
+    pub task: Option<Task>,
+    /// Fraction of the CSV training rows held out for validation (default 0.1).
+    #[arg(long, value_name = "F")]
+    pub validation_fraction: Option<f64>,
+    /// Fraction of the CSV training rows held out for testing, without --test (default 0).
+    #[arg(long, value_name = "F")]
+    pub test_fraction: Option<f64>,
     /// Layer sizes, input first, e.g. 784,30,10.
     #[arg(long, value_parser = parse_layers)]
     pub layers: Option<::std::vec::Vec<usize>>,
@@ -169,8 +195,11 @@ pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// Dataset to evaluate on (its test split, or training split when it has none).
-    #[arg(long)]
-    pub dataset: String,
+    #[arg(long, required_unless_present = "csv", conflicts_with = "csv")]
+    pub dataset: Option<String>,
+    /// A CSV/TSV file with the model's feature and target columns (for models trained with --train).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
     /// Data directory.
     #[arg(long = "data")]
     pub data_dir: Option<PathBuf>,
@@ -245,6 +274,20 @@ pub struct FetchArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `neuralnet predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Model file.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Inputs: CSV/TSV files (models trained on CSV) or PNG/JPEG images (image models).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the predictions here (atomically) instead of to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `neuralnet inspect`.

@@ -3,19 +3,31 @@
 use super::args::{EvalArgs, GradcheckArgs, InspectArgs};
 use super::progress::describe;
 use anyhow::Result;
-use neuralnet::data::load_named;
+use neuralnet::data::csv::{Schema, Table};
+use neuralnet::data::{Dataset, load_named};
 use neuralnet::metrics::evaluate;
 use neuralnet::model_io;
+use neuralnet::model_io::ModelMeta;
+use neuralnet::predict::normalize_inputs;
 use neuralnet::train::EVAL_CHUNK;
-use neuralnet::{Error, Workspace};
+use neuralnet::{Error, Network, Workspace};
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Runs `neuralnet eval`.
-pub fn eval(a: EvalArgs) -> Result<ExitCode> {
-    let (net, _) = model_io::load(&a.model)?;
-    let splits = load_named(&a.dataset, a.data_dir.as_deref())?;
+/// The data `neuralnet eval` runs on, and its name: a split of a named dataset, or a CSV file
+/// read by the model's stored columns, standardisation and class names.
+fn eval_data(a: &EvalArgs, net: &Network<f32>, meta: &ModelMeta) -> Result<(String, Dataset)> {
+    if let Some(path) = &a.csv {
+        let schema = Schema::from_meta(meta, &a.model)?.ok_or_else(|| {
+            Error::config("--csv", format!("model {} was not trained on CSV data; use --dataset", a.model.display()))
+        })?;
+        let mut data = schema.dataset(&Table::read(path)?)?;
+        normalize_inputs(meta, &mut data.x);
+        return Ok((path.display().to_string(), data));
+    }
+    let name = a.dataset.clone().unwrap_or_default();
+    let splits = load_named(&name, a.data_dir.as_deref())?;
     let data = match a.split.as_str() {
         "train" => Some(&splits.train),
         "validation" => splits.validation.as_ref(),
@@ -26,22 +38,30 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
             );
         }
     }
-    .ok_or_else(|| Error::config("--split", format!("dataset '{}' has no {} split", a.dataset, a.split)))?;
+    .ok_or_else(|| Error::config("--split", format!("dataset '{name}' has no {} split", a.split)))?;
     if data.n_features != net.n_inputs() || data.n_outputs != net.n_outputs() {
         return Err(Error::Shape {
-            op: format!("model {} on dataset {}", a.model.display(), a.dataset),
+            op: format!("model {} on dataset {name}", a.model.display()),
             expected: format!("{} inputs, {} outputs", net.n_inputs(), net.n_outputs()),
             got: format!("{} inputs, {} outputs", data.n_features, data.n_outputs),
         }
         .into());
     }
+    Ok((name, data.clone()))
+}
+
+/// Runs `neuralnet eval`.
+pub fn eval(a: EvalArgs) -> Result<ExitCode> {
+    let (net, meta) = model_io::load(&a.model)?;
+    let (name, data) = eval_data(&a, &net, &meta)?;
+    let data = &data;
     let mut ws = Workspace::new(&net, EVAL_CHUNK);
     let t0 = Instant::now();
     let m = evaluate(&net, data, &mut ws);
     let seconds = t0.elapsed().as_secs_f64();
     if a.json {
         let mut obj = serde_json::Map::new();
-        obj.insert("dataset".into(), json!(a.dataset));
+        obj.insert("dataset".into(), json!(name));
         obj.insert("split".into(), json!(a.split));
         obj.insert("n".into(), json!(m.n));
         neuralnet::report::put_metrics(&mut obj, "", &m);

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod inspect;
+mod predict;
 mod progress;
 mod train;
 
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(a) => train::run(*a),
         Command::Eval(a) => inspect::eval(a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::Predict(a) => predict::run(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
         Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
         Command::Reproduce(a) => reproduce(a),

@@ -3,11 +3,13 @@
 use super::args::TrainArgs;
 use super::progress::Terminal;
 use anyhow::{Context, Result};
-use neuralnet::data::load_named;
+use neuralnet::config::TABULAR_VALIDATION_FRACTION;
+use neuralnet::data::csv::{self, CsvOptions, Tabular, standardize_targets};
+use neuralnet::data::{Splits, load_named};
 use neuralnet::lm_fit::train_lm;
 use neuralnet::model_io::{self, ModelMeta};
 use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit, init_network};
-use neuralnet::{Error, TrainConfig, Workspace};
+use neuralnet::{Activation, Error, TrainConfig, Workspace};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -31,10 +33,17 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
         init,
         eta,
         patience,
-        init_from
+        init_from,
+        train_file,
+        test_file,
+        target,
+        task,
+        validation_fraction,
+        test_fraction,
+        epochs
     );
     set!(batch_size);
-    set_plain!(init_scale, epochs, seed, lambda, momentum, sampling, schedule);
+    set_plain!(init_scale, seed, lambda, momentum, sampling, schedule);
     macro_rules! set_lm {
         ($($flag:ident => $f:ident),*) => { $( if let Some(v) = a.$flag { c.lm.$f = v; } )* };
     }
@@ -59,6 +68,45 @@ fn check_writable(path: &Option<std::path::PathBuf>, flag: &str) -> Result<()> {
     Ok(())
 }
 
+/// The data `config` names: a CSV file (`--train`), or a dataset by name (default `digits`).
+/// Returns the CSV specifics alongside for CSV data.
+fn load_data(config: &TrainConfig, quiet: bool) -> Result<(Splits, Option<Tabular>)> {
+    if let Some(train) = &config.train_file {
+        let opts = CsvOptions {
+            train: train.clone(),
+            test: config.test_file.clone(),
+            targets: config.target.clone().unwrap_or_default(),
+            task: config.task,
+            validation_fraction: config.validation_fraction.unwrap_or(TABULAR_VALIDATION_FRACTION),
+            test_fraction: config.test_fraction.unwrap_or(0.0),
+            seed: config.seed,
+        };
+        let tabular = csv::load(&opts)?;
+        if let (false, Some(why)) = (quiet, &tabular.task_reason) {
+            println!("task: {} ({why}; set --task to choose)", tabular.schema.task);
+        }
+        let mut splits = tabular.splits.clone();
+        if let Some(n) = config.train_size {
+            splits.truncate_train(n);
+        }
+        return Ok((splits, Some(tabular)));
+    }
+    let name = match &config.dataset {
+        Some(n) => n.clone(),
+        None => {
+            if !quiet {
+                println!("no --dataset given: training on the built-in 8×8 digits (1,797 images, UCI optical digits)");
+            }
+            "digits".to_string()
+        }
+    };
+    let mut splits = load_named(&name, config.data_dir.as_deref())?;
+    if let Some(n) = config.train_size {
+        splits.truncate_train(n);
+    }
+    Ok((splits, None))
+}
+
 /// Runs `neuralnet train`.
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let base = match &a.config {
@@ -69,19 +117,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     config.validate()?;
     check_writable(&a.out, "--out")?;
     check_writable(&a.report, "--report")?;
-    let name = match &config.dataset {
-        Some(n) => n.clone(),
-        None => {
-            if !a.quiet {
-                println!("no --dataset given: training on the built-in 8×8 digits (1,797 images, UCI optical digits)");
-            }
-            "digits".to_string()
-        }
-    };
-    let mut splits = load_named(&name, config.data_dir.as_deref())?;
-    if let Some(n) = config.train_size {
-        splits.truncate_train(n);
-    }
+    let (splits, tabular) = load_data(&config, a.quiet)?;
     let plan = config.resolve(&splits)?;
     if !a.quiet {
         let parts: Vec<String> = splits.parts().iter().map(|(n, d)| format!("{n} {}", d.len())).collect();
@@ -99,26 +135,55 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         );
     }
     let mut observer = Terminal::new(plan.epochs, a.quiet);
-    let (net, history) = match &plan.lm {
+    // Regression on CSV data trains on standardised targets, then folds the inverse transform
+    // into the output layer: the saved model and the final figures are in the targets' units.
+    let mut scaled = None;
+    let target_scaling =
+        (tabular.is_some() && plan.output_activation == Activation::Identity && !splits.train.is_classification())
+            .then(|| {
+                let mut s = splits.clone();
+                let scaling = standardize_targets(&mut s);
+                scaled = Some(s);
+                scaling
+            });
+    let train_splits = scaled.as_ref().unwrap_or(&splits);
+    let (mut net, history) = match &plan.lm {
         Some(lm) => {
             let (mut net, _) = init_network(&plan)?;
-            let history = train_lm(&mut net, &splits, &plan, lm, &mut |s| observer.lm_iteration(s))?;
+            let history = train_lm(&mut net, train_splits, &plan, lm, &mut |s| observer.lm_iteration(s))?;
             (net, history)
         }
-        None => fit(&plan, &splits, &mut observer)?,
+        None => fit(&plan, train_splits, &mut observer)?,
     };
+    if let Some(scaling) = &target_scaling {
+        scaling.fold_into_output(&mut net);
+    }
     let mut ws = Workspace::new(&net, EVAL_CHUNK);
     let final_metrics = evaluate_splits(&net, &splits, [true; 3], &mut ws);
     if let Some(out) = &a.out {
-        let meta = ModelMeta {
+        let mut meta = ModelMeta {
             dataset: Some(splits.name.clone()),
             class_names: splits.class_names.clone(),
             image_shape: splits.image_shape,
             ..Default::default()
         };
+        if let Some(t) = &tabular {
+            t.schema.to_meta(&mut meta);
+            meta.normalization = Some((t.features.mean.clone(), t.features.std.clone()));
+        }
         model_io::save(&net, &meta, out).with_context(|| "saving the model")?;
     }
-    let report = neuralnet::report::build(&plan, &splits, &history, &final_metrics);
+    let mut report = neuralnet::report::build(&plan, &splits, &history, &final_metrics);
+    if let Some(t) = &tabular {
+        let data = &mut report["data"];
+        data["features"] = serde_json::json!(t.schema.features);
+        data["targets"] = serde_json::json!(t.schema.targets);
+        if let Some(why) = &t.task_reason {
+            data["task_inferred_from"] = serde_json::json!(why);
+        }
+        data["features_standardized"] = serde_json::json!(true);
+        data["targets_standardized"] = serde_json::json!(target_scaling.is_some());
+    }
     if let Some(path) = &a.report {
         let text = serde_json::to_string_pretty(&report)?;
         neuralnet::atomic::write_atomic(path, text.as_bytes())?;

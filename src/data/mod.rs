@@ -1,11 +1,13 @@
 //! Datasets: a [`Dataset`] is n samples with features x (n × d) and targets y (n × k), row-major
 //! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders:
-//! [`idx`] (MNIST-format files), [`builtin`] (datasets embedded in the binary) and [`locate`]
+//! [`idx`] (MNIST-format files), [`csv`] (CSV/TSV tables), [`image`] (PNG/JPEG digits), [`builtin`] (datasets embedded in the binary) and [`locate`]
 //! (the data-directory rules).
 
 pub mod builtin;
+pub mod csv;
 pub mod fetch;
 pub mod idx;
+pub mod image;
 pub mod locate;
 
 use crate::error::{Error, Result};

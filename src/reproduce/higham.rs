@@ -36,7 +36,7 @@ pub fn config(seed: u64, epochs: usize, optimizer: Optimizer) -> TrainConfig {
         sampling: if optimizer == Optimizer::Lm { Sampling::ShuffledBatches } else { Sampling::WithReplacement },
         batch_size: (optimizer != Optimizer::Lm).then_some(1),
         eta: (optimizer != Optimizer::Lm).then_some(0.05),
-        epochs,
+        epochs: Some(epochs),
         seed,
         ..Default::default()
     }
@@ -50,7 +50,7 @@ struct CostTrace {
 
 impl Observer for CostTrace {
     fn epoch_end(&mut self, s: &EpochStats) -> bool {
-        if s.epoch % self.every == 0 || s.epoch == 1 {
+        if s.epoch.is_multiple_of(self.every) || s.epoch == 1 {
             let n = 10.0;
             self.points.push((s.updates as f64, 2.0 * n * s.train.expect("train monitored").loss));
         }
@@ -81,7 +81,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     let splits = builtin::load("higham").expect("built in");
     let runs = seeds.iter().map(|&s| sgd_run(&splits, s, steps)).collect::<Result<Vec<_>>>()?;
     let finals: Vec<f64> = runs.iter().map(|r| r["final"].as_f64().unwrap_or(f64::NAN)).collect();
-    let stalled = finals.iter().filter(|&&f| !(f <= STALLED)).count();
+    let stalled = finals.iter().filter(|&&f| f.is_nan() || f > STALLED).count();
     let mut good: Vec<f64> = finals.iter().copied().filter(|&f| f <= STALLED).collect();
     good.sort_by(f64::total_cmp);
     let median = good.get(good.len() / 2).copied().unwrap_or(f64::NAN);

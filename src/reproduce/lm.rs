@@ -31,7 +31,7 @@ struct Timed {
 
 impl Observer for Timed {
     fn epoch_end(&mut self, s: &EpochStats) -> bool {
-        if s.epoch % self.every == 0 {
+        if s.epoch.is_multiple_of(self.every) {
             self.points.push((self.start.elapsed().as_secs_f64(), 20.0 * s.train.map_or(f64::NAN, |m| m.loss)));
         }
         true
@@ -122,7 +122,7 @@ fn lm_sinc(net: &Network<f32>, data: &Dataset, budget: f64) -> Result<Vec<(f64, 
         output_activation: Some(Activation::Identity),
         cost: Some(Cost::Mse),
         optimizer: Some(Optimizer::Lm),
-        epochs: 5000,
+        epochs: Some(5000),
         ..Default::default()
     };
     let plan = config.resolve(&splits)?;

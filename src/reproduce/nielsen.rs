@@ -91,7 +91,7 @@ fn train_run(run: &Run, splits: &Splits, quick: bool) -> Result<History> {
         batch_size: Some(10),
         eta: Some(run.eta),
         lambda: run.lambda,
-        epochs: if quick { (run.epochs / 10).max(2) } else { run.epochs },
+        epochs: Some(if quick { (run.epochs / 10).max(2) } else { run.epochs }),
         seed: 1,
         monitor_train: run.train_size.is_some(),
         ..Default::default()
