@@ -76,7 +76,9 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
             (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree"))
         })
         .collect();
-    safetensors::serialize(views, Some(info)).map_err(|e| Error::LinAlg(format!("serialize: {e}")))
+    safetensors::serialize(views, Some(info))
+        .map(crate::canonical::sort_metadata)
+        .map_err(|e| Error::LinAlg(format!("serialize: {e}")))
 }
 
 /// Saves `net` and `meta` to `path` atomically (temp file, fsync, rename).
@@ -108,6 +110,12 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
     let sizes: Vec<usize> = parse_list(get("sizes")?, "sizes", path)?;
     let activations: Vec<Activation> = parse_list(get("activations")?, "activations", path)?;
     let cost: Cost = get("cost")?.parse().map_err(|e: String| bad(e))?;
+    // Every parameter takes at least 4 bytes of the file: refuse sizes the data cannot hold before
+    // allocating the network they imply.
+    match param_count(&sizes) {
+        Some(n) if n <= bytes.len() / 4 => {}
+        _ => return Err(bad(format!("metadata 'sizes' {sizes:?} implies more parameters than the file holds"))),
+    }
     let mut net = Network::with_activations(&sizes, activations, cost).map_err(|e| bad(format!("metadata: {e}")))?;
     let mut crc = crc32fast::Hasher::new();
     for l in 0..net.n_layers() {
@@ -143,6 +151,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
         }
     }
     Ok((net, meta_from(&info, path)?))
+}
+
+/// Number of weights and biases of a network with layer `sizes`, or `None` on overflow.
+pub fn param_count(sizes: &[usize]) -> Option<usize> {
+    sizes.windows(2).try_fold(0usize, |acc, s| s[1].checked_mul(s[0])?.checked_add(s[1])?.checked_add(acc))
 }
 
 fn parse_list<T: std::str::FromStr>(s: &str, key: &str, path: &Path) -> Result<Vec<T>>

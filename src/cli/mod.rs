@@ -3,6 +3,7 @@
 pub mod args;
 mod inspect;
 mod progress;
+mod resilience;
 mod train;
 
 use anyhow::Result;

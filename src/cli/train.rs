@@ -2,10 +2,11 @@
 
 use super::args::TrainArgs;
 use super::progress::Terminal;
+use super::resilience;
 use anyhow::{Context, Result};
 use neuralnet::data::load_named;
 use neuralnet::model_io::{self, ModelMeta};
-use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit};
+use neuralnet::train::{EVAL_CHUNK, evaluate_splits};
 use neuralnet::{Error, TrainConfig, Workspace};
 use std::path::Path;
 use std::process::ExitCode;
@@ -52,12 +53,15 @@ fn check_writable(path: &Option<std::path::PathBuf>, flag: &str) -> Result<()> {
 }
 
 /// Runs `neuralnet train`.
-pub fn run(a: TrainArgs) -> Result<ExitCode> {
-    let base = match &a.config {
-        Some(path) => TrainConfig::from_toml(path)?,
-        None => TrainConfig::default(),
+pub fn run(mut a: TrainArgs) -> Result<ExitCode> {
+    let resumed = resilience::load(&mut a)?;
+    let base = match (&a.config, &resumed) {
+        (Some(path), _) => TrainConfig::from_toml(path)?,
+        (None, Some(ck)) => ck.config.clone(),
+        (None, None) => TrainConfig::default(),
     };
     let config = merge(&a, base);
+    resilience::check_agrees(&a, &config, resumed.as_ref())?;
     config.validate()?;
     check_writable(&a.out, "--out")?;
     check_writable(&a.report, "--report")?;
@@ -91,7 +95,10 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         );
     }
     let mut observer = Terminal::new(plan.epochs, a.quiet);
-    let (net, history) = fit(&plan, &splits, &mut observer)?;
+    let (net, history) = match resilience::fit(&a, &config, &plan, &splits, resumed, &mut observer)? {
+        Ok(done) => done,
+        Err(code) => return Ok(code),
+    };
     let mut ws = Workspace::new(&net, EVAL_CHUNK);
     let final_metrics = evaluate_splits(&net, &splits, [true; 3], &mut ws);
     if let Some(out) = &a.out {
