@@ -282,14 +282,14 @@ impl Control<'_> {
 }
 
 /// True when every value is finite; lane-parallel so the compiler can vectorise it
-/// (x − x is 0 for finite x and NaN for ±∞ and NaN).
+/// (x·0 is 0 for finite x and NaN for ±∞ and NaN).
 pub fn all_finite(values: &[f32]) -> bool {
     let mut acc = [0.0f32; 8];
     let chunks = values.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
         for (a, &x) in acc.iter_mut().zip(c) {
-            *a += x - x;
+            *a += x * 0.0;
         }
     }
     acc.iter().all(|a| *a == 0.0) && rest.iter().all(|x| x.is_finite())
@@ -316,6 +316,9 @@ pub fn train_resumable(
     let (n, d, k) = (data.len(), data.n_features, data.n_outputs);
     if n == 0 {
         return Err(Error::config("--dataset", format!("dataset '{}' has no training samples", splits.name)));
+    }
+    if plan.batch_size == 0 {
+        return Err(Error::config("--batch-size", "must be at least 1"));
     }
     state.check_fits(plan, n, net.n_params())?;
     let m = plan.batch_size.min(n);
@@ -391,7 +394,7 @@ pub fn train_resumable(
             }
             if let Schedule::HalveOnPlateau { patience } = plan.schedule
                 && state.since_best >= patience
-                && state.since_best % patience == 0
+                && state.since_best.is_multiple_of(patience)
             {
                 state.eta /= 2.0;
                 state.halvings += 1;
@@ -404,7 +407,7 @@ pub fn train_resumable(
             }
         }
         if let Schedule::Step { every, factor } = plan.schedule
-            && epoch % every == 0
+            && epoch.is_multiple_of(every)
         {
             state.eta *= factor;
         }
@@ -415,7 +418,7 @@ pub fn train_resumable(
         state.stop_reason = stop;
         state.seconds = elapsed(&start);
         let last = stop.is_some() || epoch == plan.epochs;
-        let due = control.every > 0 && (epoch % control.every == 0 || last);
+        let due = control.every > 0 && (epoch.is_multiple_of(control.every) || last);
         if due {
             control.save(net, state)?;
         }
