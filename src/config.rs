@@ -52,6 +52,10 @@ pub enum Schedule {
     },
 }
 
+/// Most parameters a network may have: the largest model file this version writes holds
+/// [`crate::model_io::MAX_MODEL_BYTES`] of f32 values.
+pub const MAX_PARAMS: usize = (crate::model_io::MAX_MODEL_BYTES / 4) as usize;
+
 /// Number of halvings after which `halve-on-plateau` stops training (Nielsen, chapter 3).
 pub const MAX_HALVINGS: usize = 7;
 
@@ -452,6 +456,11 @@ impl TrainConfig {
         if self.train_size == Some(0) {
             return Err(Error::config("--train-size", "must be at least 1"));
         }
+        if let Some(layers) = &self.layers
+            && crate::model_io::param_count(layers).is_none_or(|n| n > MAX_PARAMS)
+        {
+            return Err(Error::config("--layers", format!("{layers:?} has more than {MAX_PARAMS} parameters")));
+        }
         self.validate_tabular()
     }
 
@@ -500,8 +509,12 @@ impl TrainConfig {
     /// Parses a TOML config file; unknown keys and wrong types are errors naming the key.
     pub fn from_toml(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text)
-            .map_err(|e| Error::format(path, e.message().to_string() + &toml_location(&text, e.span())))
+        Self::from_toml_str(&text, path)
+    }
+
+    /// Parses TOML config text; `path` names the source in errors.
+    pub fn from_toml_str(text: &str, path: &std::path::Path) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::format(path, e.message().to_string() + &toml_location(text, e.span())))
     }
 }
 

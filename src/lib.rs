@@ -43,6 +43,8 @@
 
 pub mod activation;
 pub mod atomic;
+pub mod canonical;
+pub mod checkpoint;
 pub mod config;
 pub mod cost;
 pub mod data;

@@ -9,7 +9,7 @@ use crate::atomic::write_atomic;
 use crate::cost::Cost;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use safetensors::tensor::{Dtype, SafeTensors};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -70,30 +70,15 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
         info.insert("input_mean".into(), join(mean));
         info.insert("input_std".into(), join(std));
     }
-    Ok(serialize_sorted(&tensors, &info))
-}
-
-/// The safetensors layout (8-byte little-endian header length, JSON header padded with spaces to a
-/// multiple of 8, tensor data) with the header's keys in sorted order. `safetensors::serialize`
-/// takes the metadata as a `HashMap` and writes it in random order, which would make two saves of
-/// one model differ byte-wise; the files written here are read back by `safetensors` itself.
-fn serialize_sorted(tensors: &[(String, Vec<u8>, Vec<usize>)], info: &HashMap<String, String>) -> Vec<u8> {
-    let metadata: BTreeMap<&String, &String> = info.iter().collect();
-    let mut header = serde_json::Map::new();
-    header.insert("__metadata__".into(), serde_json::json!(metadata));
-    let mut offset = 0;
-    for (name, bytes, shape) in tensors {
-        let entry = serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes.len()]});
-        header.insert(name.clone(), entry);
-        offset += bytes.len();
-    }
-    let mut json = serde_json::to_string(&header).expect("strings and numbers serialize").into_bytes();
-    json.resize(json.len().div_ceil(8) * 8, b' ');
-    let mut out = Vec::with_capacity(8 + json.len() + offset);
-    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
-    tensors.iter().for_each(|(_, bytes, _)| out.extend_from_slice(bytes));
-    out
+    let views: Vec<(String, TensorView)> = tensors
+        .iter()
+        .map(|(name, bytes, shape)| {
+            (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree"))
+        })
+        .collect();
+    safetensors::serialize(views, Some(info))
+        .map(crate::canonical::sort_metadata)
+        .map_err(|e| Error::LinAlg(format!("serialize: {e}")))
 }
 
 /// Saves `net` and `meta` to `path` atomically (temp file, fsync, rename).
@@ -125,6 +110,12 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
     let sizes: Vec<usize> = parse_list(get("sizes")?, "sizes", path)?;
     let activations: Vec<Activation> = parse_list(get("activations")?, "activations", path)?;
     let cost: Cost = get("cost")?.parse().map_err(|e: String| bad(e))?;
+    // Every parameter takes at least 4 bytes of the file: refuse sizes the data cannot hold before
+    // allocating the network they imply.
+    match param_count(&sizes) {
+        Some(n) if n <= bytes.len() / 4 => {}
+        _ => return Err(bad(format!("metadata 'sizes' {sizes:?} implies more parameters than the file holds"))),
+    }
     let mut net = Network::with_activations(&sizes, activations, cost).map_err(|e| bad(format!("metadata: {e}")))?;
     let mut crc = crc32fast::Hasher::new();
     for l in 0..net.n_layers() {
@@ -160,6 +151,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
         }
     }
     Ok((net, meta_from(&info, path)?))
+}
+
+/// Number of weights and biases of a network with layer `sizes`, or `None` on overflow.
+pub fn param_count(sizes: &[usize]) -> Option<usize> {
+    sizes.windows(2).try_fold(0usize, |acc, s| s[1].checked_mul(s[0])?.checked_add(s[1])?.checked_add(acc))
 }
 
 fn parse_list<T: std::str::FromStr>(s: &str, key: &str, path: &Path) -> Result<Vec<T>>

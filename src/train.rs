@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Rows per chunk when evaluating a split.
@@ -146,12 +147,176 @@ pub fn evaluate_splits(
 ///
 /// Each update: gather a batch of m rows, backpropagate to get ∇C of the mean batch cost, apply
 /// weight decay w ← (1 − ηλ/n)w, then the optimizer's step. Nothing is allocated per batch.
+/// `rng` is left where training stopped drawing from it.
 pub fn train(
     net: &mut Network<f32>,
     splits: &Splits,
     plan: &Plan,
     rng: &mut ChaCha8Rng,
     observer: &mut dyn Observer,
+) -> Result<History> {
+    let mut state = TrainState::new(plan, splits.train.len(), net.n_params(), rng.clone());
+    let history = train_resumable(net, splits, plan, &mut state, observer, &mut Control::default());
+    *rng = state.rng;
+    history
+}
+
+/// The best validation score so far under early stopping / plateau schedules, and its weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Best {
+    /// The score ([`EpochStats::validation_score`]).
+    pub score: f64,
+    /// The epoch that reached it.
+    pub epoch: usize,
+    /// The parameters at the end of that epoch.
+    pub params: Vec<f32>,
+}
+
+/// Everything besides the weights that the training loop needs to continue a run exactly where it
+/// stopped: with the same network parameters, [`train_resumable`] on a restored `TrainState`
+/// produces bit-for-bit the weights the uninterrupted run produces. [`crate::checkpoint`] stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainState {
+    /// The epoch in progress or next to run, from 1 (`plan.epochs + 1` once all have run).
+    pub epoch: usize,
+    /// Batches of `epoch` already done; 0 means the epoch has not started (its shuffle is pending).
+    /// Equal to the number of batches when only the end-of-epoch evaluation is left.
+    pub batch: usize,
+    /// The sample order: shuffled in place each epoch (cumulatively, as network.py does), or the
+    /// last batch's draws under sampling with replacement.
+    pub order: Vec<usize>,
+    /// The current learning rate (schedules change it).
+    pub eta: f64,
+    /// Best validation score, its epoch and weights.
+    pub best: Option<Best>,
+    /// Epochs since the best validation score.
+    pub since_best: usize,
+    /// How often `halve-on-plateau` halved η.
+    pub halvings: usize,
+    /// Updates made so far.
+    pub updates: u64,
+    /// Figures of the epochs completed so far.
+    pub epochs: Vec<EpochStats>,
+    /// Optimizer state (velocity, Adam moments, step count).
+    pub opt: OptimState<f32>,
+    /// The one RNG behind initialisation and sampling, positioned where the run is.
+    pub rng: ChaCha8Rng,
+    /// Wall time spent before the current session, whole epochs and the current partial one.
+    pub seconds: f64,
+    /// Wall time spent in the current partial epoch before the current session.
+    pub epoch_seconds: f64,
+    /// Set once training has ended (for a checkpoint written after the last epoch).
+    pub stop_reason: Option<StopReason>,
+}
+
+impl TrainState {
+    /// The state of a run that has not started: `n` training samples, `n_params` parameters,
+    /// `rng` positioned after initialisation.
+    pub fn new(plan: &Plan, n: usize, n_params: usize, rng: ChaCha8Rng) -> Self {
+        TrainState {
+            epoch: 1,
+            batch: 0,
+            order: (0..n).collect(),
+            eta: plan.eta,
+            best: None,
+            since_best: 0,
+            halvings: 0,
+            updates: 0,
+            epochs: Vec::with_capacity(plan.epochs),
+            opt: OptimState::new(plan.optimizer, plan.momentum, n_params),
+            rng,
+            seconds: 0.0,
+            epoch_seconds: 0.0,
+            stop_reason: None,
+        }
+    }
+
+    /// Checks that the state fits a run on `n` samples with `n_params` parameters.
+    pub fn check_fits(&self, plan: &Plan, n: usize, n_params: usize) -> Result<()> {
+        let batches = n.div_ceil(plan.batch_size.min(n).max(1));
+        let opt_len = |v: &Vec<f32>, used: bool| v.len() == if used { n_params } else { 0 };
+        let uses_m = matches!(plan.optimizer, Optimizer::Momentum | Optimizer::Nesterov | Optimizer::Adam);
+        let problem = if self.order.len() != n {
+            Some(format!("the checkpoint's sample order has {} entries for {n} training samples", self.order.len()))
+        } else if self.order.iter().any(|&i| i >= n) {
+            Some("the checkpoint's sample order indexes past the training set".to_string())
+        } else if self.opt.kind != plan.optimizer
+            || !opt_len(&self.opt.m, uses_m)
+            || !opt_len(&self.opt.v, plan.optimizer == Optimizer::Adam)
+        {
+            Some("the checkpoint's optimizer state does not fit the network".to_string())
+        } else if self.best.as_ref().is_some_and(|b| b.params.len() != n_params) {
+            Some("the checkpoint's best weights do not fit the network".to_string())
+        } else if self.epoch == 0 || self.batch > batches || (self.batch > 0 && self.epoch > plan.epochs) {
+            Some(format!(
+                "epoch {} batch {} is outside the run ({} epochs of {batches} batches)",
+                self.epoch, self.batch, plan.epochs
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(Error::config("--resume", p)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Receives a checkpoint: the network and the state to resume from.
+pub type SaveFn<'a> = dyn FnMut(&Network<f32>, &TrainState) -> Result<()> + 'a;
+
+/// How [`train_resumable`] checkpoints and when it stops early on request.
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Write a checkpoint at the end of every `every`-th epoch (and after the last); 0: never.
+    pub every: usize,
+    /// Where checkpoints go. Without it nothing is saved, even on interruption.
+    pub save: Option<Box<SaveFn<'a>>>,
+    /// Set (e.g. by a SIGINT handler) to stop after the current batch: the loop saves a
+    /// checkpoint and returns [`Error::Interrupted`].
+    pub interrupt: Option<&'a AtomicBool>,
+}
+
+impl Control<'_> {
+    fn save(&mut self, net: &Network<f32>, state: &TrainState) -> Result<()> {
+        match &mut self.save {
+            Some(f) => f(net, state),
+            None => Ok(()),
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+}
+
+/// True when every value is finite; lane-parallel so the compiler can vectorise it
+/// (x·0 is 0 for finite x and NaN for ±∞ and NaN).
+pub fn all_finite(values: &[f32]) -> bool {
+    let mut acc = [0.0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x * 0.0;
+        }
+    }
+    acc.iter().all(|a| *a == 0.0) && rest.iter().all(|x| x.is_finite())
+}
+
+/// [`train`] from any point of a run: `state` says where (a fresh [`TrainState::new`], or one
+/// restored from a checkpoint together with the weights in `net`), `control` when to checkpoint
+/// and whether to stop early. On return `state` is where training stopped.
+///
+/// Divergence (a non-finite batch cost or weight) stops at that batch with [`Error::Diverged`]
+/// without saving: the last checkpoint written stays the last good one.
+pub fn train_resumable(
+    net: &mut Network<f32>,
+    splits: &Splits,
+    plan: &Plan,
+    state: &mut TrainState,
+    observer: &mut dyn Observer,
+    control: &mut Control,
 ) -> Result<History> {
     if plan.optimizer == Optimizer::Lm {
         return Err(Error::config("--optimizer", "lm trains through lm::train_lm, not the first-order loop"));
@@ -161,32 +326,33 @@ pub fn train(
     if n == 0 {
         return Err(Error::config("--dataset", format!("dataset '{}' has no training samples", splits.name)));
     }
+    if plan.batch_size == 0 {
+        return Err(Error::config("--batch-size", "must be at least 1"));
+    }
+    state.check_fits(plan, n, net.n_params())?;
     let m = plan.batch_size.min(n);
     let batches = n.div_ceil(m);
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
     let mut ws = Workspace::new(net, m);
     let mut eval_ws = Workspace::new(net, EVAL_CHUNK);
-    let mut opt = OptimState::new(plan.optimizer, plan.momentum, net.n_params());
     let mut grad = vec![0.0f32; net.n_params()];
     let (mut xb, mut yb) = (vec![0.0f32; m * d], vec![0.0f32; m * k]);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut eta = plan.eta;
-    let mut epochs = Vec::with_capacity(plan.epochs);
-    let mut best: Option<(f64, usize, Vec<f32>)> = None;
-    let (mut since_best, mut halvings, mut updates) = (0usize, 0usize, 0u64);
-    let mut stop_reason = StopReason::EpochLimit;
     let start = Instant::now();
-    for epoch in 1..=plan.epochs {
+    let seconds_before = state.seconds;
+    let elapsed = |start: &Instant| seconds_before + start.elapsed().as_secs_f64();
+    while state.stop_reason.is_none() && state.epoch <= plan.epochs {
+        let epoch = state.epoch;
         let t0 = Instant::now();
         observer.epoch_start(epoch, batches);
-        if plan.sampling == Sampling::ShuffledBatches {
-            order.shuffle(rng);
+        if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
+            state.order.shuffle(&mut state.rng);
         }
-        for b in 0..batches {
+        for b in state.batch..batches {
+            let order = &mut state.order;
             let rows = match plan.sampling {
                 Sampling::ShuffledBatches => gather(data, &order[b * m..((b + 1) * m).min(n)], &mut xb, &mut yb),
                 Sampling::WithReplacement => {
-                    order[..m].iter_mut().for_each(|i| *i = rng.random_range(0..n));
+                    order[..m].iter_mut().for_each(|i| *i = state.rng.random_range(0..n));
                     gather(data, &order[..m], &mut xb, &mut yb)
                 }
                 Sampling::FullBatch => n,
@@ -197,72 +363,106 @@ pub fn train(
             if !cost.is_finite() {
                 return Err(Error::Diverged { epoch, batch: b + 1, what: format!("batch cost is {cost}") });
             }
-            decay_weights(net.params_mut(), &weight_ranges, eta, plan.lambda, n);
-            opt.step(net.params_mut(), &grad, eta);
-            updates += 1;
+            decay_weights(net.params_mut(), &weight_ranges, state.eta, plan.lambda, n);
+            state.opt.step(net.params_mut(), &grad, state.eta);
+            if !all_finite(net.params()) {
+                let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
+                return Err(Error::Diverged {
+                    epoch,
+                    batch: b + 1,
+                    what: format!("parameter {i} became {}", net.params()[i]),
+                });
+            }
+            state.updates += 1;
+            state.batch = b + 1;
             observer.batch_end(b + 1);
-        }
-        if let Some(i) = net.params().iter().position(|p| !p.is_finite()) {
-            return Err(Error::Diverged {
-                epoch,
-                batch: batches,
-                what: format!("parameter {i} is {}", net.params()[i]),
-            });
+            if control.interrupted() {
+                state.epoch_seconds += t0.elapsed().as_secs_f64();
+                state.seconds = elapsed(&start);
+                control.save(net, state)?;
+                return Err(Error::Interrupted(format!("stopped after epoch {epoch} batch {}/{batches}", b + 1)));
+            }
         }
         let [train_m, validation, test] = evaluate_splits(net, splits, plan.monitor, &mut eval_ws);
-        let stats = EpochStats { epoch, seconds: 0.0, updates, eta, lm_mu: None, train: train_m, validation, test };
-        let stats = EpochStats { seconds: t0.elapsed().as_secs_f64(), ..stats };
-        let mut stop = !observer.epoch_end(&stats);
-        if stop {
-            stop_reason = StopReason::Observer;
+        let seconds = state.epoch_seconds + t0.elapsed().as_secs_f64();
+        let stats = EpochStats {
+            epoch,
+            seconds,
+            updates: state.updates,
+            eta: state.eta,
+            lm_mu: None,
+            train: train_m,
+            validation,
+            test,
+        };
+        let mut stop = None;
+        if !observer.epoch_end(&stats) {
+            stop = Some(StopReason::Observer);
         }
         // CSV runs (plan.task set) watch the validation loss: on small validation splits accuracy
         // moves in coarse steps and stops training too early.
         let score = if plan.task.is_some() { stats.validation.map(|m| -m.loss) } else { stats.validation_score() };
         if let Some(score) = score {
-            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                let mut saved = best.map(|(_, _, p)| p).unwrap_or_default();
-                saved.clear();
-                saved.extend_from_slice(net.params());
-                best = Some((score, epoch, saved));
-                since_best = 0;
+            if state.best.as_ref().is_none_or(|b| score > b.score) {
+                let mut params = state.best.take().map(|b| b.params).unwrap_or_default();
+                params.clear();
+                params.extend_from_slice(net.params());
+                state.best = Some(Best { score, epoch, params });
+                state.since_best = 0;
             } else {
-                since_best += 1;
+                state.since_best += 1;
             }
             if let Schedule::HalveOnPlateau { patience } = plan.schedule
-                && since_best >= patience
-                && since_best % patience == 0
+                && state.since_best >= patience
+                && state.since_best.is_multiple_of(patience)
             {
-                eta /= 2.0;
-                halvings += 1;
-                if halvings >= MAX_HALVINGS {
-                    stop_reason = StopReason::ScheduleExhausted;
-                    stop = true;
+                state.eta /= 2.0;
+                state.halvings += 1;
+                if state.halvings >= MAX_HALVINGS {
+                    stop = Some(StopReason::ScheduleExhausted);
                 }
             }
-            if plan.patience.is_some_and(|p| since_best >= p) {
-                stop_reason = StopReason::EarlyStopping;
-                stop = true;
+            if plan.patience.is_some_and(|p| state.since_best >= p) {
+                stop = Some(StopReason::EarlyStopping);
             }
         }
         if let Schedule::Step { every, factor } = plan.schedule
-            && epoch % every == 0
+            && epoch.is_multiple_of(every)
         {
-            eta *= factor;
+            state.eta *= factor;
         }
-        epochs.push(stats);
-        if stop {
-            break;
+        state.epochs.push(stats);
+        state.epoch += 1;
+        state.batch = 0;
+        state.epoch_seconds = 0.0;
+        state.stop_reason = stop;
+        state.seconds = elapsed(&start);
+        let last = stop.is_some() || epoch == plan.epochs;
+        let due = control.every > 0 && (epoch.is_multiple_of(control.every) || last);
+        if due {
+            control.save(net, state)?;
+        }
+        if control.interrupted() && !last {
+            if !due {
+                control.save(net, state)?;
+            }
+            return Err(Error::Interrupted(format!("stopped after epoch {epoch}")));
         }
     }
-    let mut kept_epoch = epochs.len();
+    let mut kept_epoch = state.epochs.len();
     if plan.patience.is_some()
-        && let Some((_, epoch, params)) = best
+        && let Some(best) = &state.best
     {
-        net.params_mut().copy_from_slice(&params);
-        kept_epoch = epoch;
+        net.params_mut().copy_from_slice(&best.params);
+        kept_epoch = best.epoch;
     }
-    Ok(History { epochs, updates, seconds_total: start.elapsed().as_secs_f64(), stop_reason, kept_epoch })
+    Ok(History {
+        epochs: state.epochs.clone(),
+        updates: state.updates,
+        seconds_total: elapsed(&start),
+        stop_reason: state.stop_reason.unwrap_or(StopReason::EpochLimit),
+        kept_epoch,
+    })
 }
 
 /// Copies the rows `indices` of `data` into the batch buffers; returns the number of rows.

@@ -54,6 +54,10 @@ fn parse_targets(s: &str) -> Result<Vec<String>, String> {
     if names.is_empty() { Err("expected column names, e.g. --target species".into()) } else { Ok(names) }
 }
 
+fn parse_positive(s: &str) -> Result<usize, String> {
+    s.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is not a positive whole number"))
+}
+
 fn parse_schedule(s: &str) -> Result<Schedule, String> {
     Schedule::try_from(s.to_string())
 }
@@ -186,6 +190,15 @@ pub struct TrainArgs {
     /// No progress bar and no per-epoch lines.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write a checkpoint into DIR every --checkpoint-every epochs, and on Ctrl-C.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
+    /// Epochs between checkpoints (default 1).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub checkpoint_every: Option<usize>,
+    /// Continue the run checkpointed in DIR (its settings apply; flags given must agree).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 /// `neuralnet eval`.

@@ -4,6 +4,7 @@ pub mod args;
 mod inspect;
 mod predict;
 mod progress;
+mod resilience;
 mod train;
 
 use anyhow::Result;

@@ -2,13 +2,14 @@
 
 use super::args::TrainArgs;
 use super::progress::Terminal;
+use super::resilience;
 use anyhow::{Context, Result};
 use neuralnet::config::TABULAR_VALIDATION_FRACTION;
 use neuralnet::data::csv::{self, CsvOptions, Tabular, standardize_targets};
 use neuralnet::data::{Splits, load_named};
 use neuralnet::lm_fit::train_lm;
 use neuralnet::model_io::{self, ModelMeta};
-use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit, init_network};
+use neuralnet::train::{EVAL_CHUNK, evaluate_splits, init_network};
 use neuralnet::{Activation, Error, TrainConfig, Workspace};
 use std::path::Path;
 use std::process::ExitCode;
@@ -108,12 +109,15 @@ fn load_data(config: &TrainConfig, quiet: bool) -> Result<(Splits, Option<Tabula
 }
 
 /// Runs `neuralnet train`.
-pub fn run(a: TrainArgs) -> Result<ExitCode> {
-    let base = match &a.config {
-        Some(path) => TrainConfig::from_toml(path)?,
-        None => TrainConfig::default(),
+pub fn run(mut a: TrainArgs) -> Result<ExitCode> {
+    let resumed = resilience::load(&mut a)?;
+    let base = match (&a.config, &resumed) {
+        (Some(path), _) => TrainConfig::from_toml(path)?,
+        (None, Some(ck)) => ck.config.clone(),
+        (None, None) => TrainConfig::default(),
     };
     let config = merge(&a, base);
+    resilience::check_agrees(&a, &config, resumed.as_ref())?;
     config.validate()?;
     check_writable(&a.out, "--out")?;
     check_writable(&a.report, "--report")?;
@@ -149,11 +153,18 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let train_splits = scaled.as_ref().unwrap_or(&splits);
     let (mut net, history) = match &plan.lm {
         Some(lm) => {
+            if a.checkpoint.is_some() || resumed.is_some() {
+                let why = "Levenberg–Marquardt runs take seconds and are not checkpointed; drop --checkpoint/--resume";
+                return Err(Error::config("--checkpoint", why).into());
+            }
             let (mut net, _) = init_network(&plan)?;
             let history = train_lm(&mut net, train_splits, &plan, lm, &mut |s| observer.lm_iteration(s))?;
             (net, history)
         }
-        None => fit(&plan, train_splits, &mut observer)?,
+        None => match resilience::fit(&a, &config, &plan, train_splits, resumed, &mut observer)? {
+            Ok(done) => done,
+            Err(code) => return Ok(code),
+        },
     };
     if let Some(scaling) = &target_scaling {
         scaling.fold_into_output(&mut net);

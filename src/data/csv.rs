@@ -88,7 +88,7 @@ pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Optio
         One(String),
         Many(Vec<String>),
     }
-    Ok(Some(match OneOrMany::deserialize(d)? {
+    Ok(Option::<OneOrMany>::deserialize(d)?.map(|v| match v {
         OneOrMany::One(s) => split_names(&s),
         OneOrMany::Many(v) => v,
     }))

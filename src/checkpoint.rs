@@ -1,0 +1,371 @@
+//! Checkpoints: everything a training run needs to continue bit-identically after a crash, a
+//! SIGKILL or Ctrl-C. One file, `DIR/checkpoint.safetensors`, written atomically (temp file,
+//! fsync, rename), so the previous checkpoint stays valid until the new one is complete.
+//!
+//! Tensors (little-endian): `params` (F32, the flat parameter buffer), `optim.m` and `optim.v`
+//! (F32, momentum velocity / Adam moments, when the optimizer has them), `best.params` (F32, the
+//! best weights under early stopping / plateau schedules, when there are any) and `order` (U64,
+//! the sample order). String metadata: `format` = `neuralnet-checkpoint/1`, `checksum` (CRC-32 of
+//! the tensor data in the order just listed), `config` (the [`TrainConfig`] as given, JSON),
+//! `plan` (the resolved [`Plan`], JSON), `data` (a fingerprint of the data), `outputs` (where the
+//! run writes its model, report and checkpoints, JSON), `state` (epoch, batch within the epoch, η,
+//! early-stopping counters, update count, optimizer step count, RNG seed/stream/word position,
+//! JSON) and `history` (the per-epoch figures so far, JSON).
+//!
+//! Floats travel through JSON exactly (serde_json's `float_roundtrip`); the RNG is restored from
+//! its seed, stream and word position, so a resumed run draws the very numbers the uninterrupted
+//! one would have.
+
+use crate::atomic::write_atomic;
+use crate::config::{Plan, TrainConfig};
+use crate::data::Splits;
+use crate::error::{Error, Result};
+use crate::model_io::param_count;
+use crate::network::Network;
+use crate::optim::{OptimState, Optimizer};
+use crate::train::{Best, EpochStats, StopReason, TrainState};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The value of the `format` metadata key this version writes and reads.
+pub const FORMAT: &str = "neuralnet-checkpoint/1";
+
+/// The checkpoint's file name inside the checkpoint directory.
+pub const FILE_NAME: &str = "checkpoint.safetensors";
+
+/// Largest checkpoint file [`load`] accepts (bytes), checked before reading: parameters, two
+/// optimizer moments and the best weights of the largest model this version writes, plus the order.
+pub const MAX_CHECKPOINT_BYTES: u64 = 4 * crate::model_io::MAX_MODEL_BYTES + (1 << 30);
+
+/// Where a run sends its results; stored so that `--resume DIR` alone finishes the run as asked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outputs {
+    /// The model file (`--out`).
+    pub out: Option<PathBuf>,
+    /// The report file (`--report`).
+    pub report: Option<PathBuf>,
+    /// Epochs between checkpoints (`--checkpoint-every`); 0 when only Ctrl-C writes one.
+    pub every: usize,
+}
+
+/// What identifies a run besides its state: the configuration, the plan, the data and where its
+/// results go.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    /// The configuration as the user gave it (file and flags merged).
+    pub config: &'a TrainConfig,
+    /// The resolved plan.
+    pub plan: &'a Plan,
+    /// [`data_fingerprint`] of the run's data.
+    pub data: &'a str,
+    /// Where results go.
+    pub outputs: &'a Outputs,
+}
+
+/// A checkpoint read back by [`load`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// The configuration as the user gave it.
+    pub config: TrainConfig,
+    /// The resolved plan.
+    pub plan: Plan,
+    /// [`data_fingerprint`] of the data the run trained on.
+    pub data: String,
+    /// Where results go.
+    pub outputs: Outputs,
+    /// The flat parameter buffer.
+    pub params: Vec<f32>,
+    /// Where the run is.
+    pub state: TrainState,
+}
+
+impl Checkpoint {
+    /// The network the checkpoint holds.
+    pub fn network(&self) -> Result<Network<f32>> {
+        let p = &self.plan;
+        let mut net = Network::new(&p.layers, p.activation, p.output_activation, p.cost)?;
+        net.params_mut().copy_from_slice(&self.params);
+        Ok(net)
+    }
+}
+
+/// The checkpoint file inside directory `dir`.
+pub fn file_in(dir: &Path) -> PathBuf {
+    dir.join(FILE_NAME)
+}
+
+/// A fingerprint of every split's features and targets (CRC-32 and sizes), so a run is not resumed
+/// on different data.
+pub fn data_fingerprint(splits: &Splits) -> String {
+    let mut crc = crc32fast::Hasher::new();
+    let mut sizes = Vec::new();
+    for (name, d) in splits.parts() {
+        for v in [&d.x, &d.y] {
+            v.iter().for_each(|x| crc.update(&x.to_le_bytes()));
+        }
+        sizes.push(format!("{name} {}×{}→{}", d.len(), d.n_features, d.n_outputs));
+    }
+    format!("crc32:{:08x} ({})", crc.finalize(), sizes.join(", "))
+}
+
+/// The scalar part of [`TrainState`], as JSON metadata.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateMeta {
+    epoch: usize,
+    batch: usize,
+    eta: f64,
+    best_score: Option<f64>,
+    best_epoch: Option<usize>,
+    since_best: usize,
+    halvings: usize,
+    updates: u64,
+    optimizer: Optimizer,
+    momentum: f64,
+    optimizer_steps: u64,
+    rng_seed: String,
+    rng_stream: u64,
+    rng_word_pos: String,
+    seconds: f64,
+    epoch_seconds: f64,
+    stop_reason: Option<StopReason>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Non-finite figures would turn into JSON `null` and make the history unreadable: record them as
+/// ±f64::MAX (the weights never hold one: a non-finite weight stops training before a checkpoint).
+fn finite_history(epochs: &[EpochStats]) -> Vec<EpochStats> {
+    let fix = |v: f64| {
+        if v.is_finite() {
+            v
+        } else if v > 0.0 {
+            f64::MAX
+        } else {
+            -f64::MAX
+        }
+    };
+    let fix_opt = |v: Option<f64>| v.map(fix);
+    epochs
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.seconds = fix(e.seconds);
+            e.eta = fix(e.eta);
+            for m in [&mut e.train, &mut e.validation, &mut e.test].into_iter().flatten() {
+                m.loss = fix(m.loss);
+                m.accuracy = fix_opt(m.accuracy);
+                m.mse = fix_opt(m.mse);
+                m.mae = fix_opt(m.mae);
+            }
+            e
+        })
+        .collect()
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The tensors of a checkpoint in checksum order: name, dtype, bytes.
+fn tensors(params: &[f32], state: &TrainState) -> Vec<(&'static str, Dtype, Vec<u8>)> {
+    let mut t = vec![("params", Dtype::F32, f32_bytes(params))];
+    if !state.opt.m.is_empty() {
+        t.push(("optim.m", Dtype::F32, f32_bytes(&state.opt.m)));
+    }
+    if !state.opt.v.is_empty() {
+        t.push(("optim.v", Dtype::F32, f32_bytes(&state.opt.v)));
+    }
+    if let Some(b) = &state.best {
+        t.push(("best.params", Dtype::F32, f32_bytes(&b.params)));
+    }
+    t.push(("order", Dtype::U64, state.order.iter().flat_map(|&i| (i as u64).to_le_bytes()).collect()));
+    t
+}
+
+/// The safetensors bytes of a checkpoint of `run` with weights `params` and state `state`.
+pub fn to_bytes(run: &Run, params: &[f32], state: &TrainState) -> Result<Vec<u8>> {
+    let json = |what: &str, r: serde_json::Result<String>| {
+        r.map_err(|e| Error::LinAlg(format!("checkpoint: cannot encode {what}: {e}")))
+    };
+    let tensors = tensors(params, state);
+    let mut crc = crc32fast::Hasher::new();
+    tensors.iter().for_each(|(_, _, b)| crc.update(b));
+    let meta = StateMeta {
+        epoch: state.epoch,
+        batch: state.batch,
+        eta: state.eta,
+        best_score: state.best.as_ref().map(|b| b.score),
+        best_epoch: state.best.as_ref().map(|b| b.epoch),
+        since_best: state.since_best,
+        halvings: state.halvings,
+        updates: state.updates,
+        optimizer: state.opt.kind,
+        momentum: state.opt.momentum,
+        optimizer_steps: state.opt.t,
+        rng_seed: hex(&state.rng.get_seed()),
+        rng_stream: state.rng.get_stream(),
+        rng_word_pos: state.rng.get_word_pos().to_string(),
+        seconds: if state.seconds.is_finite() { state.seconds } else { 0.0 },
+        epoch_seconds: if state.epoch_seconds.is_finite() { state.epoch_seconds } else { 0.0 },
+        stop_reason: state.stop_reason,
+    };
+    let mut info = HashMap::new();
+    info.insert("format".to_string(), FORMAT.to_string());
+    info.insert("checksum".to_string(), format!("crc32:{:08x}", crc.finalize()));
+    info.insert("config".to_string(), json("config", serde_json::to_string(run.config))?);
+    info.insert("plan".to_string(), json("plan", serde_json::to_string(run.plan))?);
+    info.insert("data".to_string(), run.data.to_string());
+    info.insert("outputs".to_string(), json("outputs", serde_json::to_string(run.outputs))?);
+    info.insert("state".to_string(), json("state", serde_json::to_string(&meta))?);
+    info.insert("history".to_string(), json("history", serde_json::to_string(&finite_history(&state.epochs)))?);
+    let views = tensors
+        .iter()
+        .map(|(name, dtype, bytes)| {
+            let width = if *dtype == Dtype::U64 { 8 } else { 4 };
+            TensorView::new(*dtype, vec![bytes.len() / width], bytes)
+                .map(|v| (name.to_string(), v))
+                .map_err(|e| Error::LinAlg(format!("checkpoint tensor {name}: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(views, Some(info))
+        .map(crate::canonical::sort_metadata)
+        .map_err(|e| Error::LinAlg(format!("checkpoint: serialize: {e}")))
+}
+
+/// Writes the checkpoint into directory `dir` (created if needed) atomically: until the new file
+/// is complete and renamed into place, the previous checkpoint stays intact.
+pub fn save(dir: &Path, run: &Run, net: &Network<f32>, state: &TrainState) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    write_atomic(&file_in(dir), &to_bytes(run, net.params(), state)?)
+}
+
+/// Reads the checkpoint in directory `dir` (or the file itself, if `dir` names a file).
+pub fn load(dir: &Path) -> Result<Checkpoint> {
+    let path = if dir.is_dir() { file_in(dir) } else { dir.to_path_buf() };
+    let len = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+    if len > MAX_CHECKPOINT_BYTES {
+        return Err(Error::format(&path, format!("{len} bytes is larger than any checkpoint this version writes")));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    from_bytes(&bytes, &path)
+}
+
+/// Parses checkpoint bytes; `path` names the source in errors. Every size is checked against the
+/// data present before anything is allocated, and the checksum before anything is trusted.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
+    let bad = |what: String| Error::format(path, what);
+    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e})")))?;
+    let info = header.metadata().clone().unwrap_or_default();
+    let get =
+        |key: &str| info.get(key).ok_or_else(|| bad(format!("metadata has no '{key}' (not a neuralnet checkpoint?)")));
+    let format = get("format")?;
+    if format != FORMAT {
+        return Err(bad(format!("format '{format}' is not supported (this version reads {FORMAT})")));
+    }
+    let parse = |key: &str| -> Result<serde_json::Value> {
+        serde_json::from_str(get(key)?).map_err(|e| bad(format!("metadata '{key}': {e}")))
+    };
+    fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value, key: &str, path: &Path) -> Result<T> {
+        serde_json::from_value(v).map_err(|e| Error::format(path, format!("metadata '{key}': {e}")))
+    }
+    // Checksum first: a flipped byte anywhere in the tensor data is reported as corruption.
+    let names = ["params", "optim.m", "optim.v", "best.params", "order"];
+    let mut crc = crc32fast::Hasher::new();
+    for name in names {
+        if let Ok(t) = st.tensor(name) {
+            crc.update(t.data());
+        }
+    }
+    let got = format!("crc32:{:08x}", crc.finalize());
+    let want = get("checksum")?;
+    if *want != got {
+        return Err(bad(format!("tensor data checksum mismatch ({got}, metadata says {want}): the file is corrupt")));
+    }
+    let config: TrainConfig = typed(parse("config")?, "config", path)?;
+    let plan: Plan = typed(parse("plan")?, "plan", path)?;
+    let outputs: Outputs = typed(parse("outputs")?, "outputs", path)?;
+    let meta: StateMeta = typed(parse("state")?, "state", path)?;
+    let epochs: Vec<EpochStats> = typed(parse("history")?, "history", path)?;
+    let data = get("data")?.clone();
+    let n_params = param_count(&plan.layers)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| bad(format!("metadata 'plan': layers {:?} are not a network", plan.layers)))?;
+    let f32s = |name: &str, want: Option<usize>| -> Result<Vec<f32>> {
+        let t = st.tensor(name).map_err(|_| bad(format!("missing tensor {name}")))?;
+        if t.dtype() != Dtype::F32 || t.shape().len() != 1 || want.is_some_and(|w| t.shape()[0] != w) {
+            return Err(bad(format!(
+                "tensor {name} is {:?} {:?}; expected F32 [{}]",
+                t.dtype(),
+                t.shape(),
+                want.map_or("n".to_string(), |w| w.to_string())
+            )));
+        }
+        Ok(t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    };
+    let params = f32s("params", Some(n_params))?;
+    let (uses_m, uses_v) = match meta.optimizer {
+        Optimizer::Momentum | Optimizer::Nesterov => (true, false),
+        Optimizer::Adam => (true, true),
+        Optimizer::Sgd | Optimizer::Lm => (false, false),
+    };
+    let m = if uses_m { f32s("optim.m", Some(n_params))? } else { Vec::new() };
+    let v = if uses_v { f32s("optim.v", Some(n_params))? } else { Vec::new() };
+    let best = match (meta.best_score, meta.best_epoch) {
+        (Some(score), Some(epoch)) => Some(Best { score, epoch, params: f32s("best.params", Some(n_params))? }),
+        (None, None) => None,
+        _ => return Err(bad("metadata 'state': best_score and best_epoch must come together".into())),
+    };
+    let order = {
+        let t = st.tensor("order").map_err(|_| bad("missing tensor order".into()))?;
+        if t.dtype() != Dtype::U64 || t.shape().len() != 1 {
+            return Err(bad(format!("tensor order is {:?} {:?}; expected U64 [n]", t.dtype(), t.shape())));
+        }
+        t.data()
+            .chunks_exact(8)
+            .map(|c| usize::try_from(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
+            .collect::<std::result::Result<Vec<usize>, _>>()
+            .map_err(|_| bad("tensor order holds an index too large for this machine".into()))?
+    };
+    let seed = unhex32(&meta.rng_seed).ok_or_else(|| bad("metadata 'state': rng_seed is not 64 hex digits".into()))?;
+    let word_pos: u128 =
+        meta.rng_word_pos.parse().map_err(|_| bad("metadata 'state': rng_word_pos is not a number".into()))?;
+    let mut rng = ChaCha8Rng::from_seed(seed);
+    rng.set_stream(meta.rng_stream);
+    rng.set_word_pos(word_pos);
+    let state = TrainState {
+        epoch: meta.epoch,
+        batch: meta.batch,
+        order,
+        eta: meta.eta,
+        best,
+        since_best: meta.since_best,
+        halvings: meta.halvings,
+        updates: meta.updates,
+        epochs,
+        opt: OptimState { kind: meta.optimizer, momentum: meta.momentum, m, v, t: meta.optimizer_steps },
+        rng,
+        seconds: meta.seconds,
+        epoch_seconds: meta.epoch_seconds,
+        stop_reason: meta.stop_reason,
+    };
+    Ok(Checkpoint { config, plan, data, outputs, params, state })
+}
