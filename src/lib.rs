@@ -58,6 +58,7 @@ pub mod network;
 pub mod optim;
 pub mod plot;
 pub mod report;
+pub mod reproduce;
 pub mod train;
 
 pub use activation::Activation;
