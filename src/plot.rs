@@ -202,6 +202,12 @@ fn tick(v: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
+/// A linear-axis tick value, with rounding noise around zero (e.g. −5.6e-17 on an axis spanning
+/// 1.4) snapped to 0.
+fn snap(v: f64, span: f64) -> f64 {
+    if v.abs() < 1e-9 * span.abs() { 0.0 } else { v }
+}
+
 /// Log-axis tick label: only mantissas 1, 2 and 5 are labelled.
 fn log_tick(v: f64) -> String {
     let m = v / 10f64.powf(v.log10().floor());
@@ -249,8 +255,8 @@ pub fn line_chart(
                     .y_desc(y_label)
                     .label_style((FONT, 15))
                     .axis_desc_style((FONT, 17))
-                    .x_label_formatter(&|v| tick(*v))
-                    .y_label_formatter(&|v| if log_y { log_tick(*v) } else { tick(*v) })
+                    .x_label_formatter(&|v| tick(snap(*v, x1 - x0)))
+                    .y_label_formatter(&|v| if log_y { log_tick(*v) } else { tick(snap(*v, y1 - y0)) })
                     .y_labels(if log_y { 30 } else { 12 })
                     .max_light_lines(4)
                     .light_line_style(RGBColor(238, 238, 238))

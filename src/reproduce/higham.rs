@@ -121,7 +121,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     )];
     let report = Report {
         experiment: "higham".into(),
-        source: super::EXPERIMENTS[0].1.into(),
+        source: super::source("higham").into(),
         quick: opts.quick,
         comparisons,
         notes,

@@ -203,7 +203,7 @@ pub fn run(opts: &Options) -> Result<Report> {
     ];
     let report = Report {
         experiment: "lm".into(),
-        source: super::EXPERIMENTS[2].1.into(),
+        source: super::source("lm").into(),
         quick: opts.quick,
         comparisons,
         notes: vec!["wall times depend on the machine and its load; iteration counts and costs do not".into()],

@@ -3,7 +3,9 @@
 //! `DIR/report.md`, which puts every figure of ours beside the published one and says whether it
 //! is within the stated tolerance. `quick` runs a CI-sized version that finishes in seconds.
 
+pub mod hardsigmoid;
 pub mod higham;
+pub mod lee;
 pub mod lm;
 pub mod nielsen;
 
@@ -68,11 +70,18 @@ pub struct Report {
 }
 
 /// The experiments: name, source, what it shows.
-pub const EXPERIMENTS: [(&str, &str); 3] = [
+pub const EXPERIMENTS: [(&str, &str); 5] = [
     ("higham", "Higham & Higham (2019), Deep Learning: An Introduction for Applied Mathematicians, section 2"),
     ("nielsen", "Nielsen, Neural Networks and Deep Learning, chapters 1 and 3"),
+    ("lee", "Hung-yi Lee, ML 2021 lecture 1: regression on a daily series with a weekly cycle"),
     ("lm", "Levenberg–Marquardt against SGD and Adam (Higham's points, a sinc(10x) curve fit)"),
+    ("hardsigmoid", "Hung-yi Lee, ML 2021 lecture 1: piecewise-linear curves from hard sigmoids built of two ReLUs"),
 ];
+
+/// The source an experiment reproduces, from [`EXPERIMENTS`].
+pub fn source(name: &str) -> &'static str {
+    EXPERIMENTS.iter().find(|e| e.0 == name).map_or("", |e| e.1)
+}
 
 /// Runs experiment `name`, writing into `opts.out`.
 pub fn run(name: &str, opts: &Options) -> Result<Report> {
@@ -81,6 +90,8 @@ pub fn run(name: &str, opts: &Options) -> Result<Report> {
         "higham" => higham::run(opts),
         "nielsen" => nielsen::run(opts),
         "lm" => lm::run(opts),
+        "lee" => lee::run(opts),
+        "hardsigmoid" => hardsigmoid::run(opts),
         _ => {
             let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.0).collect();
             Err(Error::config("reproduce", format!("unknown experiment '{name}'; valid: {}", names.join(", "))))
@@ -90,18 +101,41 @@ pub fn run(name: &str, opts: &Options) -> Result<Report> {
 
 /// Writes `report.json`, then calls `draw` (which returns the picture files it wrote), then
 /// writes `report.md`.
-pub fn finish(mut report: Report, opts: &Options, draw: impl FnOnce(&Path) -> Result<Vec<String>>) -> Result<Report> {
+pub fn finish(report: Report, opts: &Options, draw: impl FnOnce(&Path) -> Result<Vec<String>>) -> Result<Report> {
+    finish_with(report, opts, "", draw)
+}
+
+/// Like [`finish`], with `extra` Markdown (e.g. a results table built from the report's data)
+/// placed in `report.md` between the comparison table and the notes.
+pub fn finish_with(
+    mut report: Report,
+    opts: &Options,
+    extra: &str,
+    draw: impl FnOnce(&Path) -> Result<Vec<String>>,
+) -> Result<Report> {
     let json_path = opts.out.join("report.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| Error::format(&json_path, e.to_string()))?;
     write_atomic(&json_path, text.as_bytes())?;
     report.pictures = draw(&opts.out)?;
     write_atomic(&json_path, serde_json::to_string_pretty(&report).expect("serializable").as_bytes())?;
-    write_atomic(&opts.out.join("report.md"), markdown(&report).as_bytes())?;
+    write_atomic(&opts.out.join("report.md"), markdown_with(&report, extra).as_bytes())?;
     Ok(report)
 }
 
 /// The report as Markdown: the comparison table, the notes, the pictures.
 pub fn markdown(r: &Report) -> String {
+    markdown_with(r, "")
+}
+
+/// A Markdown table with a header row.
+pub fn md_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut md = format!("| {} |\n|{}\n", headers.join(" | "), "---|".repeat(headers.len()));
+    rows.iter().for_each(|r| md += &format!("| {} |\n", r.join(" | ")));
+    md
+}
+
+/// [`markdown`] with `extra` Markdown between the comparison table and the notes.
+pub fn markdown_with(r: &Report, extra: &str) -> String {
     let mut md = format!("# {}{}\n\nSource: {}\n\n", r.experiment, if r.quick { " (quick)" } else { "" }, r.source);
     md += "| figure | ours | published | tolerance | within |\n|---|---|---|---|---|\n";
     for c in &r.comparisons {
@@ -111,6 +145,10 @@ pub fn markdown(r: &Report) -> String {
             None => "pattern",
         };
         md += &format!("| {} | {} | {} | {} | {} |\n", c.what, c.ours, c.published, c.tolerance, within);
+    }
+    if !extra.is_empty() {
+        md += "\n";
+        md += extra;
     }
     if !r.notes.is_empty() {
         md += "\n";

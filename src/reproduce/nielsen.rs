@@ -201,7 +201,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         .collect();
     let report = Report {
         experiment: "nielsen".into(),
-        source: super::EXPERIMENTS[1].1.into(),
+        source: super::source("nielsen").into(),
         quick: opts.quick,
         comparisons,
         notes: vec![
