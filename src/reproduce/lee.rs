@@ -166,7 +166,7 @@ pub fn build_problem(s: &Daily, path: &Path) -> Result<Problem> {
 }
 
 /// The first `lags` feature columns of `d`.
-fn take_lags(d: &Dataset, lags: usize) -> Dataset {
+pub(crate) fn take_lags(d: &Dataset, lags: usize) -> Dataset {
     let x = d.x.chunks_exact(d.n_features).flat_map(|r| r[..lags].iter().copied()).collect();
     Dataset::regression(x, lags, d.y.clone(), 1)
 }
@@ -470,7 +470,7 @@ fn depth_comparisons(o: &[Outcome], w: f64, b: f64) -> Vec<Comparison> {
 }
 
 /// The series and where it came from: `--series FILE` or the embedded births data.
-fn load(opts: &Options) -> Result<(Daily, String)> {
+pub(crate) fn load(opts: &Options) -> Result<(Daily, String)> {
     match &opts.series {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
