@@ -262,18 +262,7 @@ mod tests {
     #[test]
     fn lm_separates_the_higham_points() {
         let splits = crate::data::builtin::load("higham").unwrap();
-        let config = crate::TrainConfig {
-            layers: Some(vec![2, 2, 3, 2]),
-            activation: Some(Activation::Sigmoid),
-            output_activation: Some(Activation::Sigmoid),
-            cost: Some(Cost::Quadratic),
-            init: Some(Init::Normal),
-            init_scale: 0.5,
-            optimizer: Some(crate::Optimizer::Lm),
-            epochs: Some(50),
-            seed: 2,
-            ..Default::default()
-        };
+        let config = crate::reproduce::higham::config(2, 50, crate::Optimizer::Lm);
         let plan = config.resolve(&splits).unwrap();
         let (mut net, _) = crate::train::init_network(&plan).unwrap();
         let history = train_lm(&mut net, &splits, &plan, plan.lm.as_ref().unwrap(), &mut |_| {}).unwrap();

@@ -175,10 +175,7 @@ fn points(splits: &Splits) -> Vec<(f64, f64, usize)> {
 }
 
 fn draw(dir: &std::path::Path, splits: &Splits) -> Result<Vec<String>> {
-    let report: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.join("report.json")).map_err(|e| crate::Error::io(dir.join("report.json"), e))?,
-    )
-    .map_err(|e| crate::Error::format(dir.join("report.json"), e.to_string()))?;
+    let report = super::read_report(dir)?;
     let runs = report["data"]["sgd"].as_array().cloned().unwrap_or_default();
     let series: Vec<Series> = runs
         .iter()

@@ -287,9 +287,7 @@ fn series(label: &str, v: &serde_json::Value) -> Series {
 }
 
 fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
-    let path = dir.join("report.json");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
-        .map_err(|e| crate::Error::format(&path, e.to_string()))?;
+    let r = super::read_report(dir)?;
     let h = &r["data"]["higham"][0];
     let s =
         [series("Levenberg–Marquardt", &h["lm"]), series("SGD η=0.05", &h["sgd"]), series("Adam η=0.01", &h["adam"])];

@@ -122,6 +122,13 @@ pub fn finish_with(
     Ok(report)
 }
 
+/// Reads back `dir/report.json`, which [`finish`] wrote before drawing: pictures are drawn from it.
+pub fn read_report(dir: &Path) -> Result<serde_json::Value> {
+    let path = dir.join("report.json");
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::format(&path, e.to_string()))
+}
+
 /// The report as Markdown: the comparison table, the notes, the pictures.
 pub fn markdown(r: &Report) -> String {
     markdown_with(r, "")

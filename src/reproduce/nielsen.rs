@@ -215,10 +215,7 @@ pub fn run(opts: &Options) -> Result<Report> {
 
 /// Accuracy per epoch, one chart per group of runs, with the published figures as flat lines.
 fn draw(dir: &std::path::Path) -> Result<Vec<String>> {
-    let path = dir.join("report.json");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?)
-            .map_err(|e| crate::Error::format(&path, e.to_string()))?;
+    let report = super::read_report(dir)?;
     let runs = report["data"]["runs"].as_array().cloned().unwrap_or_default();
     let published = self::runs();
     let groups: [(&str, &str, &[usize], &str); 4] = [
