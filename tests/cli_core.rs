@@ -231,3 +231,55 @@ fn nielsen_configuration_learns_mnist_subset() {
     assert!(acc > 0.85, "test accuracy {acc}");
     assert_eq!(r["final"]["updates"], 1500);
 }
+
+#[test]
+fn levenberg_marquardt_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (code, stdout, err) = outcome(&[
+        "train",
+        "--dataset",
+        "higham",
+        "--layers",
+        "2,2,3,2",
+        "--activation",
+        "sigmoid",
+        "--output-activation",
+        "sigmoid",
+        "--cost",
+        "quadratic",
+        "--init",
+        "normal",
+        "--init-scale",
+        "0.5",
+        "--optimizer",
+        "lm",
+        "--epochs",
+        "50",
+        "--seed",
+        "2",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("iteration 18/50  mu"), "{stdout}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    let epochs = r["epochs"].as_array().unwrap();
+    assert!(epochs.iter().all(|e| e["lm_mu"].is_f64() && e["train_loss"].is_f64() && e.get("eta").is_none()));
+    assert_eq!(r["final"]["train_accuracy"], 1.0);
+    assert!(20.0 * r["final"]["train_loss"].as_f64().unwrap() <= 7.3e-4);
+    // refused: a cost that is not a sum of squares, mini-batches, a network beyond the memory limit
+    let lm = ["train", "--dataset", "digits", "--optimizer", "lm", "--epochs", "2"];
+    let with = |extra: &[&'static str]| [&lm[..], extra].concat();
+    assert_fails(
+        &with(&["--cost", "cross-entropy", "--output-activation", "softmax"]),
+        2,
+        &["--cost", "sum of squares", "adam"],
+    );
+    assert_fails(&with(&["--cost", "mse", "--batch-size", "10"]), 2, &["--batch-size", "whole training set"]);
+    assert_fails(
+        &with(&["--cost", "mse", "--output-activation", "sigmoid", "--lm-memory-limit", "1"]),
+        2,
+        &["memory limit", "--optimizer adam"],
+    );
+}
