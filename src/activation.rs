@@ -82,6 +82,43 @@ impl Activation {
         }
     }
 
+    /// a = σ(z + b) in place for a row-major batch `z` (rows × `b.len()`): the bias add and the
+    /// activation in one pass over the batch, right after the product Z = A Wᵀ.
+    ///
+    /// Gives the same values as adding b to every row and then calling [`Activation::apply`].
+    pub fn apply_biased<F: Scalar>(self, z: &mut [F], b: &[F]) {
+        let (zero, one) = (F::zero(), F::one());
+        // One loop per activation, so the match is outside the loop and each loop can vectorize.
+        macro_rules! each {
+            ($f:expr) => {{
+                let f = $f;
+                for row in z.chunks_exact_mut(b.len()) {
+                    row.iter_mut().zip(b).for_each(|(v, &bias)| *v = f(*v + bias));
+                }
+            }};
+        }
+        match self {
+            Activation::Sigmoid => each!(|v: F| one / (one + (-v).exp())),
+            Activation::Relu => each!(|v: F| v.max(zero)),
+            Activation::LeakyRelu => {
+                let s = F::of(LEAKY_SLOPE);
+                each!(|v: F| if v < zero { v * s } else { v })
+            }
+            Activation::HardSigmoid => {
+                let (three, sixth) = (F::of(3.0), F::of(1.0 / 6.0));
+                each!(|v: F| ((v + three).max(zero) - (v - three).max(zero)) * sixth)
+            }
+            Activation::Tanh => each!(|v: F| v.tanh()),
+            Activation::Identity => each!(|v: F| v),
+            Activation::Softmax => {
+                for row in z.chunks_exact_mut(b.len()) {
+                    row.iter_mut().zip(b).for_each(|(v, &bias)| *v = *v + bias);
+                    softmax_row(row);
+                }
+            }
+        }
+    }
+
     /// σ'(z) expressed through a = σ(z); `None` for softmax, which has no element-wise derivative.
     ///
     /// At the kinks of ReLU-type functions the derivative from the right of the flat part is used
@@ -180,6 +217,20 @@ mod tests {
                 let analytic = act.derivative_from_output(f(z)).unwrap();
                 assert!((numeric - analytic).abs() < 1e-6, "{act} at {z}: {numeric} vs {analytic}");
             }
+        }
+    }
+
+    /// The fused bias + activation pass gives exactly what a bias add followed by `apply` gives.
+    #[test]
+    fn apply_biased_equals_add_then_apply() {
+        let b = [0.5f32, -1.25, 3.0];
+        let z: Vec<f32> = (0..12).map(|i| (i as f32 - 5.5) * 0.8).collect();
+        for act in Activation::ALL {
+            let mut fused = z.clone();
+            act.apply_biased(&mut fused, &b);
+            let mut plain: Vec<f32> = z.iter().enumerate().map(|(i, &v)| v + b[i % 3]).collect();
+            act.apply(&mut plain, 3);
+            assert_eq!(fused, plain, "{act}");
         }
     }
 

@@ -137,6 +137,8 @@ pub struct TrainConfig {
     pub monitor_test: bool,
     /// Start from this model's weights instead of a fresh initialisation.
     pub init_from: Option<PathBuf>,
+    /// Threads for training and evaluation. Default: all cores. Results do not depend on it.
+    pub threads: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -165,6 +167,7 @@ impl Default for TrainConfig {
             monitor_validation: true,
             monitor_test: true,
             init_from: None,
+            threads: None,
         }
     }
 }
@@ -214,6 +217,9 @@ pub struct Plan {
     pub init_from: Option<PathBuf>,
     /// The names of the fields whose value came from a default that depends on the data.
     pub defaults_used: Vec<String>,
+    /// Threads (`None`: all cores); the results do not depend on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
 }
 
 impl TrainConfig {
@@ -313,6 +319,7 @@ impl TrainConfig {
             monitor: [self.monitor_train, self.monitor_validation, self.monitor_test],
             init_from: self.init_from.clone(),
             defaults_used: used,
+            threads: self.threads,
         })
     }
 

@@ -1,7 +1,11 @@
 //! The floating-point type a network computes in. Training runs in `f32` for speed; gradient checks
 //! and Levenberg–Marquardt run in `f64`. Both go through one generic code path over [`Scalar`], whose
-//! only non-trivial method is the matrix product, delegated to `matrixmultiply`'s `sgemm`/`dgemm`.
+//! only non-trivial method is the matrix product, delegated to `faer`'s `matmul` (which dispatches
+//! to hand-tuned AVX2/AVX-512 kernels at run time; see `docs/performance.md` for why faer and not
+//! `matrixmultiply` or `gemm`).
 
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
 use num_traits::{Float, FromPrimitive, ToPrimitive};
 use std::fmt::{Debug, Display};
 
@@ -52,7 +56,7 @@ fn fits(m: usize, n: usize, rs: usize, cs: usize, len: usize) -> bool {
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $name:literal, $gemm:path) => {
+    ($t:ty, $name:literal) => {
         impl Scalar for $t {
             const DTYPE: &'static str = $name;
 
@@ -75,30 +79,37 @@ macro_rules! impl_scalar {
                 assert!(fits(m, k, rsa, csa, a.len()), "gemm: A too short");
                 assert!(fits(k, n, rsb, csb, b.len()), "gemm: B too short");
                 assert!(fits(m, n, rsc, csc, c.len()), "gemm: C too short");
-                // SAFETY: the three asserts above guarantee every index the kernel touches is
-                // inside its slice; `c` is borrowed mutably and does not alias `a` or `b`.
-                unsafe {
-                    $gemm(
-                        m,
-                        k,
-                        n,
-                        alpha,
-                        a.as_ptr(),
-                        rsa as isize,
-                        csa as isize,
-                        b.as_ptr(),
-                        rsb as isize,
-                        csb as isize,
-                        beta,
-                        c.as_mut_ptr(),
-                        rsc as isize,
-                        csc as isize,
-                    )
+                if m == 0 || n == 0 {
+                    return;
                 }
+                // faer accumulates with β ∈ {0, 1} only; any other β scales C first.
+                let accum = if beta == 0.0 {
+                    Accum::Replace
+                } else {
+                    if beta != 1.0 {
+                        for i in 0..m {
+                            for j in 0..n {
+                                c[i * rsc + j * csc] *= beta;
+                            }
+                        }
+                    }
+                    Accum::Add
+                };
+                // SAFETY: the three asserts above guarantee every index the product touches is
+                // inside its slice (the views are not built when a dimension is 0); `c` is
+                // borrowed mutably and does not alias `a` or `b`.
+                let (a, b, c) = unsafe {
+                    (
+                        MatRef::from_raw_parts(a.as_ptr(), m, k, rsa as isize, csa as isize),
+                        MatRef::from_raw_parts(b.as_ptr(), k, n, rsb as isize, csb as isize),
+                        MatMut::from_raw_parts_mut(c.as_mut_ptr(), m, n, rsc as isize, csc as isize),
+                    )
+                };
+                matmul(c, accum, a, b, alpha, Par::Seq);
             }
         }
     };
 }
 
-impl_scalar!(f32, "F32", matrixmultiply::sgemm);
-impl_scalar!(f64, "F64", matrixmultiply::dgemm);
+impl_scalar!(f32, "F32");
+impl_scalar!(f64, "F64");

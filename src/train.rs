@@ -155,8 +155,8 @@ pub fn train(
     let m = plan.batch_size.min(n);
     let batches = n.div_ceil(m);
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
-    let mut ws = Workspace::new(net, m);
-    let mut eval_ws = Workspace::new(net, EVAL_CHUNK);
+    let mut ws = Workspace::new(net, m).with_threads(crate::parallel::threads_or_all(plan.threads));
+    let mut eval_ws = Workspace::new(net, EVAL_CHUNK).sharing_threads_of(&ws);
     let mut opt = OptimState::new(plan.optimizer, plan.momentum, net.n_params());
     let mut grad = vec![0.0f32; net.n_params()];
     let (mut xb, mut yb) = (vec![0.0f32; m * d], vec![0.0f32; m * k]);
@@ -184,12 +184,21 @@ pub fn train(
             };
             let (x, y) =
                 if plan.sampling == Sampling::FullBatch { (&data.x[..], &data.y[..]) } else { (&xb[..], &yb[..]) };
-            let cost = net.backprop(x, y, rows, &mut ws, &mut grad);
+            // Plain SGD takes the fused path (the update accumulates into W inside the ∂C/∂W product).
+            let fused = plan.optimizer == Optimizer::Sgd;
+            let cost = if fused {
+                opt.t += 1;
+                net.sgd_step(x, y, rows, &mut ws, eta as f32, (1.0 - eta * plan.lambda / n as f64) as f32)
+            } else {
+                net.backprop(x, y, rows, &mut ws, &mut grad)
+            };
             if !cost.is_finite() {
                 return Err(Error::Diverged { epoch, batch: b + 1, what: format!("batch cost is {cost}") });
             }
-            decay_weights(net.params_mut(), &weight_ranges, eta, plan.lambda, n);
-            opt.step(net.params_mut(), &grad, eta);
+            if !fused {
+                decay_weights(net.params_mut(), &weight_ranges, eta, plan.lambda, n);
+                opt.step(net.params_mut(), &grad, eta);
+            }
             updates += 1;
             observer.batch_end(b + 1);
         }

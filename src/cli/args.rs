@@ -37,6 +37,10 @@ fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+fn parse_threads(s: &str) -> Result<usize, String> {
+    s.parse::<usize>().ok().filter(|&t| t >= 1).ok_or_else(|| format!("'{s}' is not a thread count (1 or more)"))
+}
+
 fn parse_schedule(s: &str) -> Result<Schedule, String> {
     Schedule::try_from(s.to_string())
 }
@@ -127,6 +131,9 @@ pub struct TrainArgs {
     /// No progress bar and no per-epoch lines.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Threads (default: all cores); the trained model does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 /// `neuralnet eval`.
@@ -147,6 +154,9 @@ pub struct EvalArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Threads (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 /// `neuralnet inspect`.

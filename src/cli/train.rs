@@ -5,6 +5,7 @@ use super::progress::Terminal;
 use anyhow::{Context, Result};
 use neuralnet::data::load_named;
 use neuralnet::model_io::{self, ModelMeta};
+use neuralnet::parallel::threads_or_all;
 use neuralnet::train::{EVAL_CHUNK, evaluate_splits, fit};
 use neuralnet::{Error, TrainConfig, Workspace};
 use std::path::Path;
@@ -30,7 +31,8 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
         init,
         eta,
         patience,
-        init_from
+        init_from,
+        threads
     );
     set!(batch_size);
     set_plain!(init_scale, epochs, seed, lambda, momentum, sampling, schedule);
@@ -92,7 +94,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     }
     let mut observer = Terminal::new(plan.epochs, a.quiet);
     let (net, history) = fit(&plan, &splits, &mut observer)?;
-    let mut ws = Workspace::new(&net, EVAL_CHUNK);
+    let mut ws = Workspace::new(&net, EVAL_CHUNK).with_threads(threads_or_all(plan.threads));
     let final_metrics = evaluate_splits(&net, &splits, [true; 3], &mut ws);
     if let Some(out) = &a.out {
         let meta = ModelMeta {
