@@ -15,7 +15,7 @@ pub const LEAKY_SLOPE: f64 = 0.01;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
-    /// σ(z) = 1 / (1 + e^{−z}).
+    /// σ(z) = 1 / (1 + e^{−z}) (e^{−z} by [`Scalar::exp_vec`], which vectorizes).
     Sigmoid,
     /// σ(z) = max(0, z).
     Relu,
@@ -61,7 +61,7 @@ impl Activation {
     pub fn apply<F: Scalar>(self, z: &mut [F], width: usize) {
         let one = F::one();
         match self {
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = one / (one + (-*v).exp())),
+            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = one / (one + (-*v).exp_vec())),
             Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(F::zero())),
             Activation::LeakyRelu => {
                 let s = F::of(LEAKY_SLOPE);
@@ -98,7 +98,7 @@ impl Activation {
             }};
         }
         match self {
-            Activation::Sigmoid => each!(|v: F| one / (one + (-v).exp())),
+            Activation::Sigmoid => each!(|v: F| one / (one + (-v).exp_vec())),
             Activation::Relu => each!(|v: F| v.max(zero)),
             Activation::LeakyRelu => {
                 let s = F::of(LEAKY_SLOPE);
