@@ -375,10 +375,11 @@ pub fn row_blocks(rows: usize) -> usize {
 }
 
 /// The number of blocks of output units layer n_in → n_out is cut into for the cross-row work
-/// (∂C/∂W = δᵀA over a batch of `rows`): about one per 2¹⁷ multiply–adds, at most 8 and at
-/// least 8 units each. Depends on the shapes only, like [`row_blocks`].
+/// (∂C/∂W = δᵀA over a batch of `rows`): one per started 2¹⁷ multiply–adds (Nielsen's first
+/// layer, 784 × 30 × 10, gets 2), at most 8, and at least 8 units each. Depends on the shapes
+/// only, like [`row_blocks`].
 pub fn unit_blocks(n_in: usize, n_out: usize, rows: usize) -> usize {
-    (n_in * n_out * rows / (1 << 17)).clamp(1, 8).min((n_out / 8).max(1))
+    (n_in * n_out * rows).div_ceil(1 << 17).clamp(1, 8).min((n_out / 8).max(1))
 }
 
 /// Block `p` of `n` items cut into `blocks` nearly equal consecutive blocks.
