@@ -15,7 +15,7 @@ pub const LEAKY_SLOPE: f64 = 0.01;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
-    /// σ(z) = 1 / (1 + e^{−z}).
+    /// σ(z) = 1 / (1 + e^{−z}) (e^{−z} by [`Scalar::exp_vec`], which vectorizes).
     Sigmoid,
     /// σ(z) = max(0, z).
     Relu,
@@ -61,7 +61,7 @@ impl Activation {
     pub fn apply<F: Scalar>(self, z: &mut [F], width: usize) {
         let one = F::one();
         match self {
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = one / (one + (-*v).exp())),
+            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = one / (one + (-*v).exp_vec())),
             Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(F::zero())),
             Activation::LeakyRelu => {
                 let s = F::of(LEAKY_SLOPE);
@@ -80,6 +80,44 @@ impl Activation {
             Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
             Activation::Identity => {}
             Activation::Softmax => z.chunks_exact_mut(width).for_each(softmax_row),
+        }
+    }
+
+    /// a = σ(z + b) in place for a row-major batch `z` (rows × `b.len()`): the bias add and the
+    /// activation in one pass over the batch, right after the product Z = A Wᵀ.
+    ///
+    /// Gives the same values as adding b to every row and then calling [`Activation::apply`].
+    pub fn apply_biased<F: Scalar>(self, z: &mut [F], b: &[F]) {
+        let (zero, one) = (F::zero(), F::one());
+        // One loop per activation, so the match is outside the loop and each loop can vectorize.
+        macro_rules! each {
+            ($f:expr) => {{
+                let f = $f;
+                for row in z.chunks_exact_mut(b.len()) {
+                    row.iter_mut().zip(b).for_each(|(v, &bias)| *v = f(*v + bias));
+                }
+            }};
+        }
+        match self {
+            Activation::Sigmoid => each!(|v: F| one / (one + (-v).exp_vec())),
+            Activation::Relu => each!(|v: F| v.max(zero)),
+            Activation::LeakyRelu => {
+                let s = F::of(LEAKY_SLOPE);
+                each!(|v: F| if v < zero { v * s } else { v })
+            }
+            Activation::HardSigmoid => {
+                // (ReLU(z + 3) − ReLU(z − 3))/6 in its clamp form, exact on the flat parts.
+                let (half, sixth) = (F::of(0.5), F::of(1.0 / 6.0));
+                each!(|v: F| (v * sixth + half).max(zero).min(one))
+            }
+            Activation::Tanh => each!(|v: F| v.tanh()),
+            Activation::Identity => each!(|v: F| v),
+            Activation::Softmax => {
+                for row in z.chunks_exact_mut(b.len()) {
+                    row.iter_mut().zip(b).for_each(|(v, &bias)| *v = *v + bias);
+                    softmax_row(row);
+                }
+            }
         }
     }
 
@@ -181,6 +219,20 @@ mod tests {
                 let analytic = act.derivative_from_output(f(z)).unwrap();
                 assert!((numeric - analytic).abs() < 1e-6, "{act} at {z}: {numeric} vs {analytic}");
             }
+        }
+    }
+
+    /// The fused bias + activation pass gives exactly what a bias add followed by `apply` gives.
+    #[test]
+    fn apply_biased_equals_add_then_apply() {
+        let b = [0.5f32, -1.25, 3.0];
+        let z: Vec<f32> = (0..12).map(|i| (i as f32 - 5.5) * 0.8).collect();
+        for act in Activation::ALL {
+            let mut fused = z.clone();
+            act.apply_biased(&mut fused, &b);
+            let mut plain: Vec<f32> = z.iter().enumerate().map(|(i, &v)| v + b[i % 3]).collect();
+            act.apply(&mut plain, 3);
+            assert_eq!(fused, plain, "{act}");
         }
     }
 

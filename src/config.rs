@@ -163,6 +163,8 @@ pub struct TrainConfig {
     /// Fraction of the CSV training file's rows held out for testing when there is no
     /// `test_file`. Default: 0.
     pub test_fraction: Option<f64>,
+    /// Threads for training and evaluation. Default: all cores. Results do not depend on it.
+    pub threads: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -198,6 +200,7 @@ impl Default for TrainConfig {
             task: None,
             validation_fraction: None,
             test_fraction: None,
+            threads: None,
         }
     }
 }
@@ -263,6 +266,9 @@ pub struct Plan {
     pub task: Option<Task>,
     /// The names of the fields whose value came from a default that depends on the data.
     pub defaults_used: Vec<String>,
+    /// Threads (`None`: all cores); the results do not depend on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
 }
 
 impl TrainConfig {
@@ -369,6 +375,7 @@ impl TrainConfig {
             lm: (optimizer == Optimizer::Lm).then(|| LmConfig { epochs, ..self.lm.clone() }),
             task,
             defaults_used: used,
+            threads: self.threads,
         })
     }
 

@@ -85,7 +85,20 @@ impl Cost {
 
     /// Writes δᴸ = ∂(mean cost)/∂zᴸ for a batch of `m` rows into `delta`.
     pub fn output_delta<F: Scalar>(self, output: Activation, a: &[F], y: &[F], delta: &mut [F], width: usize) {
-        let m = a.len() / width;
+        self.output_delta_of_mean(output, a, y, delta, width, a.len() / width);
+    }
+
+    /// Like [`Cost::output_delta`] for some rows of a batch of `m` rows: writes δᴸ = ∂(mean cost
+    /// over the m rows)/∂zᴸ for the rows given in `a`, `y` and `delta` (a row block of the batch).
+    pub fn output_delta_of_mean<F: Scalar>(
+        self,
+        output: Activation,
+        a: &[F],
+        y: &[F],
+        delta: &mut [F],
+        width: usize,
+        m: usize,
+    ) {
         let inv_m = F::of(1.0 / m as f64);
         let canonical = matches!(
             (self, output),

@@ -59,6 +59,7 @@ pub mod metrics;
 pub mod model_io;
 pub mod network;
 pub mod optim;
+pub mod parallel;
 pub mod plot;
 pub mod predict;
 pub mod report;

@@ -333,8 +333,8 @@ pub fn train_resumable(
     let m = plan.batch_size.min(n);
     let batches = n.div_ceil(m);
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
-    let mut ws = Workspace::new(net, m);
-    let mut eval_ws = Workspace::new(net, EVAL_CHUNK);
+    let mut ws = Workspace::new(net, m).with_threads(crate::parallel::threads_or_all(plan.threads));
+    let mut eval_ws = Workspace::new(net, EVAL_CHUNK).sharing_threads_of(&ws);
     let mut grad = vec![0.0f32; net.n_params()];
     let (mut xb, mut yb) = (vec![0.0f32; m * d], vec![0.0f32; m * k]);
     let start = Instant::now();
@@ -359,12 +359,22 @@ pub fn train_resumable(
             };
             let (x, y) =
                 if plan.sampling == Sampling::FullBatch { (&data.x[..], &data.y[..]) } else { (&xb[..], &yb[..]) };
-            let cost = net.backprop(x, y, rows, &mut ws, &mut grad);
+            // Plain SGD takes the fused path (the update accumulates into W inside the ∂C/∂W product).
+            let fused = plan.optimizer == Optimizer::Sgd;
+            let cost = if fused {
+                state.opt.t += 1;
+                let decay = (1.0 - state.eta * plan.lambda / n as f64) as f32;
+                net.sgd_step(x, y, rows, &mut ws, state.eta as f32, decay)
+            } else {
+                net.backprop(x, y, rows, &mut ws, &mut grad)
+            };
             if !cost.is_finite() {
                 return Err(Error::Diverged { epoch, batch: b + 1, what: format!("batch cost is {cost}") });
             }
-            decay_weights(net.params_mut(), &weight_ranges, state.eta, plan.lambda, n);
-            state.opt.step(net.params_mut(), &grad, state.eta);
+            if !fused {
+                decay_weights(net.params_mut(), &weight_ranges, state.eta, plan.lambda, n);
+                state.opt.step(net.params_mut(), &grad, state.eta);
+            }
             if !all_finite(net.params()) {
                 let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
                 return Err(Error::Diverged {

@@ -58,6 +58,10 @@ fn parse_positive(s: &str) -> Result<usize, String> {
     s.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is not a positive whole number"))
 }
 
+fn parse_threads(s: &str) -> Result<usize, String> {
+    s.parse::<usize>().ok().filter(|&t| t >= 1).ok_or_else(|| format!("'{s}' is not a thread count (1 or more)"))
+}
+
 fn parse_schedule(s: &str) -> Result<Schedule, String> {
     Schedule::try_from(s.to_string())
 }
@@ -199,6 +203,9 @@ pub struct TrainArgs {
     /// Continue the run checkpointed in DIR (its settings apply; flags given must agree).
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Threads (default: all cores); the trained model does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 /// `neuralnet eval`.
@@ -222,6 +229,9 @@ pub struct EvalArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Threads (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 /// `neuralnet plot`.

@@ -55,7 +55,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     let (net, meta) = model_io::load(&a.model)?;
     let (name, data) = eval_data(&a, &net, &meta)?;
     let data = &data;
-    let mut ws = Workspace::new(&net, EVAL_CHUNK);
+    let mut ws = Workspace::new(&net, EVAL_CHUNK).with_threads(neuralnet::parallel::threads_or_all(a.threads));
     let t0 = Instant::now();
     let m = evaluate(&net, data, &mut ws);
     let seconds = t0.elapsed().as_secs_f64();

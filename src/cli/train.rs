@@ -9,6 +9,7 @@ use neuralnet::data::csv::{self, CsvOptions, Tabular, standardize_targets};
 use neuralnet::data::{Splits, load_named};
 use neuralnet::lm_fit::train_lm;
 use neuralnet::model_io::{self, ModelMeta};
+use neuralnet::parallel::threads_or_all;
 use neuralnet::train::{EVAL_CHUNK, evaluate_splits, init_network};
 use neuralnet::{Activation, Error, TrainConfig, Workspace};
 use std::path::Path;
@@ -41,7 +42,8 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
         task,
         validation_fraction,
         test_fraction,
-        epochs
+        epochs,
+        threads
     );
     set!(batch_size);
     set_plain!(init_scale, seed, lambda, momentum, sampling, schedule);
@@ -169,7 +171,7 @@ pub fn run(mut a: TrainArgs) -> Result<ExitCode> {
     if let Some(scaling) = &target_scaling {
         scaling.fold_into_output(&mut net);
     }
-    let mut ws = Workspace::new(&net, EVAL_CHUNK);
+    let mut ws = Workspace::new(&net, EVAL_CHUNK).with_threads(threads_or_all(plan.threads));
     let final_metrics = evaluate_splits(&net, &splits, [true; 3], &mut ws);
     if let Some(out) = &a.out {
         let mut meta = ModelMeta {

@@ -104,6 +104,7 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<(Dataset, (usize, usize
         return Err(Error::format(labels, format!("label {bad} outside 0..9")));
     }
     let x = img.data.iter().map(|&p| p as f32 / 255.0).collect();
+    drop(img);
     let labels = lab.data.iter().map(|&l| l as u32).collect();
     Ok((Dataset::classification(x, h * w, labels, 10), (h, w)))
 }
@@ -133,6 +134,17 @@ pub fn load_mnist_dir(name: &str, dir: &Path) -> Result<Splits> {
     let n = train_all.len();
     let cut = NIELSEN_TRAIN.min(n);
     let validation = (cut < n).then(|| train_all.slice(cut..n));
+    // The training part is the first `cut` rows: truncate in place rather than copy (keeps peak
+    // memory near one f32 copy of the dataset).
+    let mut train = train_all;
+    train.x.truncate(cut * train.n_features);
+    train.x.shrink_to_fit();
+    train.y.truncate(cut * train.n_outputs);
+    train.y.shrink_to_fit();
+    if let Some(labels) = &mut train.labels {
+        labels.truncate(cut);
+        labels.shrink_to_fit();
+    }
     let class_names = if name == "fashion-mnist" {
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
             .iter()
@@ -143,7 +155,7 @@ pub fn load_mnist_dir(name: &str, dir: &Path) -> Result<Splits> {
     };
     Ok(Splits {
         name: name.to_string(),
-        train: train_all.slice(0..cut),
+        train,
         validation,
         test: Some(test),
         class_names: Some(class_names),

@@ -1,0 +1,69 @@
+//! The trained model must not depend on the number of threads: `neuralnet train --threads 1` and
+//! `--threads 2` write models whose tensors are bit-identical (and whose metadata are equal).
+//!
+//! Compared are the safetensors data section byte for byte and the header as a JSON map (the
+//! header's key order is not fixed by the format, so the whole files may differ in that order).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Trains with `args` and `--threads threads`, returns the model file's path.
+fn train(dir: &Path, tag: &str, threads: usize, args: &[&str]) -> PathBuf {
+    let out = dir.join(format!("{tag}-t{threads}.safetensors"));
+    let status = Command::new(env!("CARGO_BIN_EXE_neuralnet"))
+        .arg("train")
+        .args(args)
+        .args(["--quiet", "--threads", &threads.to_string(), "--out"])
+        .arg(&out)
+        .status()
+        .expect("running neuralnet");
+    assert!(status.success(), "neuralnet train {args:?} --threads {threads} failed");
+    out
+}
+
+/// (header as JSON, tensor data bytes) of a safetensors file.
+fn split(path: &Path) -> (serde_json::Value, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    (serde_json::from_slice(&bytes[8..8 + n]).unwrap(), bytes[8 + n..].to_vec())
+}
+
+fn assert_same_model(tag: &str, args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let (h1, d1) = split(&train(dir.path(), tag, 1, args));
+    let (h2, d2) = split(&train(dir.path(), tag, 2, args));
+    assert!(d1 == d2, "{tag}: tensors differ between --threads 1 and --threads 2");
+    assert_eq!(h1, h2, "{tag}: metadata differ");
+}
+
+#[test]
+fn digits_sgd_is_bit_identical_across_thread_counts() {
+    // Batch 10 is cut into two row blocks: the threaded path is exercised.
+    let args = ["--dataset", "digits", "--layers", "64,30,10", "--activation", "sigmoid", "--output-activation"];
+    let args =
+        [&args[..], &["sigmoid", "--cost", "quadratic", "--optimizer", "sgd", "--eta", "3", "--batch-size", "10"]]
+            .concat();
+    assert_same_model("digits-sgd", &[&args[..], &["--epochs", "3", "--seed", "7"]].concat());
+}
+
+#[test]
+fn digits_adam_is_bit_identical_across_thread_counts() {
+    let args = ["--dataset", "digits", "--layers", "64,64,32,10", "--optimizer", "adam", "--batch-size", "64"];
+    assert_same_model("digits-adam", &[&args[..], &["--epochs", "3", "--lambda", "0.5"]].concat());
+}
+
+#[test]
+fn mnist_is_bit_identical_across_thread_counts() {
+    let Some(data) = std::env::var_os("NEURALNET_DATA") else {
+        eprintln!("NEURALNET_DATA not set: skipping the MNIST run");
+        return;
+    };
+    if !Path::new(&data).join("mnist").is_dir() {
+        eprintln!("no mnist/ in NEURALNET_DATA: skipping the MNIST run");
+        return;
+    }
+    let args = ["--dataset", "mnist", "--train-size", "2000", "--layers", "784,30,10", "--activation", "sigmoid"];
+    let more = ["--output-activation", "sigmoid", "--cost", "quadratic", "--optimizer", "sgd", "--init", "normal"];
+    let run = ["--epochs", "2", "--batch-size", "10", "--eta", "3.0", "--seed", "1", "--no-monitor-train"];
+    assert_same_model("mnist", &[&args[..], &more, &run].concat());
+}
