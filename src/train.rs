@@ -333,7 +333,8 @@ pub fn train_resumable(
     let m = plan.batch_size.min(n);
     let batches = n.div_ceil(m);
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
-    let mut ws = Workspace::new(net, m).with_threads(crate::parallel::threads_or_all(plan.threads));
+    let threads = crate::parallel::threads_for(plan.threads, m * net.n_params());
+    let mut ws = Workspace::new(net, m).with_threads(threads);
     let mut eval_ws = Workspace::new(net, EVAL_CHUNK).sharing_threads_of(&ws);
     let mut grad = vec![0.0f32; net.n_params()];
     let (mut xb, mut yb) = (vec![0.0f32; m * d], vec![0.0f32; m * k]);
