@@ -7,22 +7,12 @@ use neuralnet::data::builtin;
 use neuralnet::lm_fit::train_lm;
 use neuralnet::metrics::evaluate;
 use neuralnet::train::init_network;
-use neuralnet::{Activation, Cost, Init, Optimizer, TrainConfig, Workspace};
+use neuralnet::{Optimizer, Workspace};
 
 fn main() -> neuralnet::Result<()> {
     let splits = builtin::load("higham").expect("built in");
-    let config = TrainConfig {
-        layers: Some(vec![2, 2, 3, 2]),
-        activation: Some(Activation::Sigmoid),
-        output_activation: Some(Activation::Sigmoid),
-        cost: Some(Cost::Quadratic),
-        init: Some(Init::Normal),
-        init_scale: 0.5,
-        optimizer: Some(Optimizer::Lm),
-        epochs: Some(50),
-        seed: 2,
-        ..Default::default()
-    };
+    // 2-2-3-2 sigmoid network, quadratic cost, 0.5·N(0,1) weights and biases, LM, 50 iterations, seed 2.
+    let config = neuralnet::reproduce::higham::config(2, 50, Optimizer::Lm);
     let plan = config.resolve(&splits)?;
     let (mut net, _) = init_network(&plan)?;
     let history = train_lm(&mut net, &splits, &plan, plan.lm.as_ref().expect("lm plan"), &mut |_| {})?;
