@@ -403,6 +403,9 @@ impl TrainConfig {
         if !(lm.mu > 0.0 && lm.mu_dec > 0.0 && lm.mu_dec < 1.0 && lm.mu_inc > 1.0 && lm.mu_max > lm.mu) {
             return why("lm", "need mu > 0, 0 < mu_dec < 1, mu_inc > 1, mu_max > mu".into());
         }
+        if lm.geodesic && !(lm.geodesic_alpha > 0.0 && lm.geodesic_h > 0.0) {
+            return why("lm", "need geodesic_alpha > 0 and geodesic_h > 0".into());
+        }
         if lm.max_fail == 0 {
             return why("--lm-max-fail", "must be at least 1".into());
         }

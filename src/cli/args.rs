@@ -179,6 +179,9 @@ pub struct TrainArgs {
     /// Levenberg–Marquardt: stop when ‖Jᵀr‖ falls below this (default 1e-7).
     #[arg(long)]
     pub lm_min_grad: Option<f64>,
+    /// Levenberg–Marquardt: geodesic acceleration, true or false (default true; false gives plain trainlm steps).
+    #[arg(long, value_name = "BOOL")]
+    pub lm_geodesic: Option<bool>,
     /// Levenberg–Marquardt: refuse problems whose matrices need more than this many MiB (default 2048).
     #[arg(long, value_name = "MIB")]
     pub lm_memory_limit: Option<u64>,

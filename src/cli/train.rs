@@ -50,7 +50,7 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
     macro_rules! set_lm {
         ($($flag:ident => $f:ident),*) => { $( if let Some(v) = a.$flag { c.lm.$f = v; } )* };
     }
-    set_lm!(lm_solve => solve, lm_mu => mu, lm_mu_max => mu_max, lm_max_fail => max_fail, lm_goal => goal, lm_min_grad => min_grad);
+    set_lm!(lm_solve => solve, lm_mu => mu, lm_mu_max => mu_max, lm_max_fail => max_fail, lm_goal => goal, lm_min_grad => min_grad, lm_geodesic => geodesic);
     if let Some(mib) = a.lm_memory_limit {
         c.lm.memory_limit_bytes = mib.saturating_mul(1 << 20);
     }
