@@ -103,9 +103,16 @@ pub fn file_in(dir: &Path) -> PathBuf {
 pub fn data_fingerprint(splits: &Splits) -> String {
     let mut crc = crc32fast::Hasher::new();
     let mut sizes = Vec::new();
+    // The little-endian bytes of every value, hashed 64 KiB at a time (one update per value kept
+    // crc32fast on its byte-at-a-time path: 0.2 s of a 4.7 s MNIST run).
+    let mut bytes = Vec::with_capacity(1 << 16);
     for (name, d) in splits.parts() {
         for v in [&d.x, &d.y] {
-            v.iter().for_each(|x| crc.update(&x.to_le_bytes()));
+            for chunk in v.chunks(1 << 14) {
+                bytes.clear();
+                chunk.iter().for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()));
+                crc.update(&bytes);
+            }
         }
         sizes.push(format!("{name} {}×{}→{}", d.len(), d.n_features, d.n_outputs));
     }

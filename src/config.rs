@@ -341,6 +341,13 @@ impl TrainConfig {
                 format!("early stopping needs a validation split; dataset '{}' has none", splits.name),
             ));
         }
+        let watches_validation = self.patience.is_some() || matches!(self.schedule, Schedule::HalveOnPlateau { .. });
+        if watches_validation && !self.monitor_validation {
+            return Err(Error::config(
+                "--no-monitor-validation",
+                "early stopping and halve-on-plateau watch the validation split; keep it monitored",
+            ));
+        }
         if matches!(self.schedule, Schedule::HalveOnPlateau { .. }) && splits.validation.is_none() {
             return Err(Error::config(
                 "--schedule",
@@ -423,7 +430,7 @@ impl TrainConfig {
             if tabular { TABULAR_EPOCHS } else { DEFAULT_EPOCHS }
         });
         let mut patience = self.patience;
-        if tabular && patience.is_none() && splits.validation.is_some() {
+        if tabular && patience.is_none() && splits.validation.is_some() && self.monitor_validation {
             note("patience");
             patience = Some(TABULAR_PATIENCE);
         }

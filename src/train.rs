@@ -290,11 +290,28 @@ impl Control<'_> {
     }
 }
 
-/// True when every value is finite; lane-parallel so the compiler can vectorise it
-/// (x·0 is 0 for finite x and NaN for ±∞ and NaN).
+/// True when every value is finite. Checked after every update, so it runs with AVX2 where the CPU
+/// has it (chosen at run time; the binary itself targets baseline x86-64).
 pub fn all_finite(values: &[f32]) -> bool {
-    let mut acc = [0.0f32; 8];
-    let chunks = values.chunks_exact(8);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { all_finite_avx2(values) };
+    }
+    all_finite_lanes(values)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_finite_avx2(values: &[f32]) -> bool {
+    all_finite_lanes(values)
+}
+
+/// Lane-parallel so the compiler can vectorise it (x·0 is 0 for finite x and NaN for ±∞ and NaN).
+#[inline(always)]
+fn all_finite_lanes(values: &[f32]) -> bool {
+    let mut acc = [0.0f32; 16];
+    let chunks = values.chunks_exact(16);
     let rest = chunks.remainder();
     for c in chunks {
         for (a, &x) in acc.iter_mut().zip(c) {
@@ -351,7 +368,13 @@ pub fn train_resumable(
         for b in state.batch..batches {
             let order = &mut state.order;
             let rows = match plan.sampling {
-                Sampling::ShuffledBatches => gather(data, &order[b * m..((b + 1) * m).min(n)], &mut xb, &mut yb),
+                Sampling::ShuffledBatches => {
+                    let rows = gather(data, &order[b * m..((b + 1) * m).min(n)], &mut xb, &mut yb);
+                    if b + 1 < batches {
+                        prefetch(data, &order[(b + 1) * m..((b + 2) * m).min(n)]);
+                    }
+                    rows
+                }
                 Sampling::WithReplacement => {
                     order[..m].iter_mut().for_each(|i| *i = state.rng.random_range(0..n));
                     gather(data, &order[..m], &mut xb, &mut yb)
@@ -474,6 +497,28 @@ pub fn train_resumable(
         stop_reason: state.stop_reason.unwrap_or(StopReason::EpochLimit),
         kept_epoch,
     })
+}
+
+/// Cache lines (16 f32) prefetched at the start of each row by [`prefetch`].
+const PREFETCH_LINES: usize = 4;
+
+/// Asks the CPU to start loading the rows `indices` of `data` into cache (the next batch's, while
+/// this batch computes: the rows are scattered over the whole training set, so each gather would
+/// otherwise wait on memory). Only the first [`PREFETCH_LINES`] cache lines of each row: that starts
+/// the page walk and the hardware's stream prefetcher, while prefetching all 49 lines of an MNIST
+/// row stalls on the line-fill buffers (Nielsen's run: 3.59 s all lines or none, 3.46 s with 2–8).
+/// A hint only: it changes no value.
+fn prefetch(data: &Dataset, indices: &[usize]) {
+    #[cfg(target_arch = "x86_64")]
+    for &i in indices {
+        let row = &data.x[i * data.n_features..(i + 1) * data.n_features];
+        for line in row.chunks(16).take(PREFETCH_LINES) {
+            // SAFETY: prefetching an address inside a live slice; a prefetch never faults or writes.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, indices);
 }
 
 /// Copies the rows `indices` of `data` into the batch buffers; returns the number of rows.

@@ -308,3 +308,21 @@ fn lm_reaches_the_papers_cost_for_nine_of_ten_seeds() {
     assert_eq!(plain.iter().filter(|i| i.is_some()).count(), 8, "{plain:?}");
     assert_eq!(plain[1], Some(18), "plain trainlm steps: seed 2 in 18 iterations, as before");
 }
+
+/// `--no-monitor-validation` drops the validation figures from the report (the benchmark run of
+/// issue 8 evaluates the test split only) and is refused beside anything that watches validation.
+#[test]
+fn validation_monitoring_can_be_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let args = ["train", "--dataset", "digits", "--epochs", "2", "--no-monitor-validation", "--quiet", "--report"];
+    let (code, _, err) = outcome(&[&args[..], &[report.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    for e in r["epochs"].as_array().unwrap() {
+        assert!(e.get("validation_accuracy").is_none() && e["test_accuracy"].is_f64(), "{e}");
+    }
+    let watch = ["train", "--dataset", "digits", "--epochs", "2", "--no-monitor-validation"];
+    assert_fails(&[&watch[..], &["--patience", "3"]].concat(), 2, &["--no-monitor-validation", "validation"]);
+    assert_fails(&[&watch[..], &["--schedule", "halve-on-plateau:2"]].concat(), 2, &["--no-monitor-validation"]);
+}

@@ -161,6 +161,9 @@ pub struct TrainArgs {
     /// Do not evaluate the training split each epoch.
     #[arg(long)]
     pub no_monitor_train: bool,
+    /// Do not evaluate the validation split each epoch (no early stopping or η halving then).
+    #[arg(long)]
+    pub no_monitor_validation: bool,
     /// Levenberg–Marquardt step system: auto (kernel iff parameters > residuals), normal, kernel.
     #[arg(long, value_parser = parse_enum::<LmSolve>)]
     pub lm_solve: Option<LmSolve>,

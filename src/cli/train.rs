@@ -57,6 +57,9 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
     if a.no_monitor_train {
         c.monitor_train = false;
     }
+    if a.no_monitor_validation {
+        c.monitor_validation = false;
+    }
     c
 }
 
