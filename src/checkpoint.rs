@@ -2,10 +2,10 @@
 //! SIGKILL or Ctrl-C. One file, `DIR/checkpoint.safetensors`, written atomically (temp file,
 //! fsync, rename), so the previous checkpoint stays valid until the new one is complete.
 //!
-//! Tensors (little-endian): `params` (F32, the flat parameter buffer), `optim.m` and `optim.v`
-//! (F32, momentum velocity / Adam moments, when the optimizer has them), `best.params` (F32, the
-//! best weights under early stopping / plateau schedules, when there are any) and `order` (U64,
-//! the sample order). String metadata: `format` = `neuralnet-checkpoint/1`, `checksum` (CRC-32 of
+//! Tensors (little-endian): `params` (the flat parameter buffer), `optim.m` and `optim.v`
+//! (momentum velocity / Adam moments, when the optimizer has them), `best.params` (the best
+//! weights under early stopping / plateau schedules, when there are any), all F32, or F64 for a
+//! run with `precision = "f64"`, and `order` (U64, the sample order). String metadata: `format` = `neuralnet-checkpoint/1`, `checksum` (CRC-32 of
 //! the tensor data in the order just listed), `config` (the [`TrainConfig`] as given, JSON),
 //! `plan` (the resolved [`Plan`], JSON), `data` (a fingerprint of the data), `outputs` (where the
 //! run writes its model, report and checkpoints, JSON), `state` (epoch, batch within the epoch, η,
@@ -17,13 +17,15 @@
 //! one would have.
 
 use crate::atomic::write_atomic;
+use crate::config::Precision;
 use crate::config::{Plan, TrainConfig};
 use crate::data::Splits;
 use crate::error::{Error, Result};
+use crate::float::Scalar;
 use crate::model_io::param_count;
 use crate::network::Network;
 use crate::optim::{OptimState, Optimizer};
-use crate::train::{Best, EpochStats, StopReason, TrainState};
+use crate::train::{Best, EpochStats, StopReason, TrainFloat, TrainState};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
@@ -77,18 +79,18 @@ pub struct Checkpoint {
     pub data: String,
     /// Where results go.
     pub outputs: Outputs,
-    /// The flat parameter buffer.
-    pub params: Vec<f32>,
-    /// Where the run is.
-    pub state: TrainState,
+    /// The flat parameter buffer (held in f64, which represents an f32 run's values exactly).
+    pub params: Vec<f64>,
+    /// Where the run is (likewise in f64; see [`TrainState::cast`]).
+    pub state: TrainState<f64>,
 }
 
 impl Checkpoint {
-    /// The network the checkpoint holds.
-    pub fn network(&self) -> Result<Network<f32>> {
+    /// The network the checkpoint holds, in the run's floating-point type `F`.
+    pub fn network<F: Scalar>(&self) -> Result<Network<F>> {
         let p = &self.plan;
-        let mut net = Network::new(&p.layers, p.activation, p.output_activation, p.cost)?;
-        net.params_mut().copy_from_slice(&self.params);
+        let mut net = Network::<F>::new(&p.layers, p.activation, p.output_activation, p.cost)?;
+        net.params_mut().iter_mut().zip(&self.params).for_each(|(d, &s)| *d = F::of(s));
         Ok(net)
     }
 }
@@ -187,28 +189,24 @@ fn finite_history(epochs: &[EpochStats]) -> Vec<EpochStats> {
         .collect()
 }
 
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
 /// The tensors of a checkpoint in checksum order: name, dtype, bytes.
-fn tensors(params: &[f32], state: &TrainState) -> Vec<(&'static str, Dtype, Vec<u8>)> {
-    let mut t = vec![("params", Dtype::F32, f32_bytes(params))];
+fn tensors<F: TrainFloat>(params: &[F], state: &TrainState<F>) -> Vec<(&'static str, Dtype, Vec<u8>)> {
+    let mut t = vec![("params", F::SAFETENSORS_DTYPE, F::le_bytes(params))];
     if !state.opt.m.is_empty() {
-        t.push(("optim.m", Dtype::F32, f32_bytes(&state.opt.m)));
+        t.push(("optim.m", F::SAFETENSORS_DTYPE, F::le_bytes(&state.opt.m)));
     }
     if !state.opt.v.is_empty() {
-        t.push(("optim.v", Dtype::F32, f32_bytes(&state.opt.v)));
+        t.push(("optim.v", F::SAFETENSORS_DTYPE, F::le_bytes(&state.opt.v)));
     }
     if let Some(b) = &state.best {
-        t.push(("best.params", Dtype::F32, f32_bytes(&b.params)));
+        t.push(("best.params", F::SAFETENSORS_DTYPE, F::le_bytes(&b.params)));
     }
     t.push(("order", Dtype::U64, state.order.iter().flat_map(|&i| (i as u64).to_le_bytes()).collect()));
     t
 }
 
 /// The safetensors bytes of a checkpoint of `run` with weights `params` and state `state`.
-pub fn to_bytes(run: &Run, params: &[f32], state: &TrainState) -> Result<Vec<u8>> {
+pub fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -> Result<Vec<u8>> {
     let json = |what: &str, r: serde_json::Result<String>| {
         r.map_err(|e| Error::LinAlg(format!("checkpoint: cannot encode {what}: {e}")))
     };
@@ -246,7 +244,7 @@ pub fn to_bytes(run: &Run, params: &[f32], state: &TrainState) -> Result<Vec<u8>
     let views = tensors
         .iter()
         .map(|(name, dtype, bytes)| {
-            let width = if *dtype == Dtype::U64 { 8 } else { 4 };
+            let width = dtype.bitsize() / 8;
             TensorView::new(*dtype, vec![bytes.len() / width], bytes)
                 .map(|v| (name.to_string(), v))
                 .map_err(|e| Error::LinAlg(format!("checkpoint tensor {name}: {e}")))
@@ -259,7 +257,7 @@ pub fn to_bytes(run: &Run, params: &[f32], state: &TrainState) -> Result<Vec<u8>
 
 /// Writes the checkpoint into directory `dir` (created if needed) atomically: until the new file
 /// is complete and renamed into place, the previous checkpoint stays intact.
-pub fn save(dir: &Path, run: &Run, net: &Network<f32>, state: &TrainState) -> Result<()> {
+pub fn save<F: TrainFloat>(dir: &Path, run: &Run, net: &Network<F>, state: &TrainState<F>) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     write_atomic(&file_in(dir), &to_bytes(run, net.params(), state)?)
 }
@@ -316,17 +314,26 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
     let n_params = param_count(&plan.layers)
         .filter(|&n| n > 0)
         .ok_or_else(|| bad(format!("metadata 'plan': layers {:?} are not a network", plan.layers)))?;
-    let f32s = |name: &str, want: Option<usize>| -> Result<Vec<f32>> {
+    let dtype = match plan.precision {
+        Precision::F32 => Dtype::F32,
+        Precision::F64 => Dtype::F64,
+    };
+    let f32s = |name: &str, want: Option<usize>| -> Result<Vec<f64>> {
         let t = st.tensor(name).map_err(|_| bad(format!("missing tensor {name}")))?;
-        if t.dtype() != Dtype::F32 || t.shape().len() != 1 || want.is_some_and(|w| t.shape()[0] != w) {
+        if t.dtype() != dtype || t.shape().len() != 1 || want.is_some_and(|w| t.shape()[0] != w) {
             return Err(bad(format!(
-                "tensor {name} is {:?} {:?}; expected F32 [{}]",
+                "tensor {name} is {:?} {:?}; expected {dtype:?} [{}]",
                 t.dtype(),
                 t.shape(),
                 want.map_or("n".to_string(), |w| w.to_string())
             )));
         }
-        Ok(t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Ok(match dtype {
+            Dtype::F32 => {
+                t.data().chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
+            }
+            _ => t.data().chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
+        })
     };
     let params = f32s("params", Some(n_params))?;
     let (uses_m, uses_v) = match meta.optimizer {

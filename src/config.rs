@@ -29,6 +29,29 @@ pub enum Sampling {
     FullBatch,
 }
 
+/// The floating-point type training runs in. Model files hold f32 either way: an f64 run's
+/// weights are rounded to f32 when saved, and its per-epoch figures are those of the rounded weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    /// Single precision (the default: twice the speed).
+    #[default]
+    F32,
+    /// Double precision, as NumPy's default in Nielsen's `network.py`/`network2.py`.
+    F64,
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "f32" => Ok(Precision::F32),
+            "f64" => Ok(Precision::F64),
+            _ => Err(format!("unknown precision '{s}'; valid: f32, f64")),
+        }
+    }
+}
+
 /// How η changes over epochs. Written as a string: `constant`, `step:EVERY:FACTOR` (multiply η by
 /// FACTOR every EVERY epochs) or `halve-on-plateau:K` (Nielsen: halve η when validation accuracy
 /// has not improved for K epochs; stop once it has been halved 7 times).
@@ -130,6 +153,8 @@ pub struct TrainConfig {
     pub momentum: f64,
     /// How samples are drawn. Default: `shuffled-batches`.
     pub sampling: Sampling,
+    /// Floating-point type of training (`f32` or `f64`). Default: `f32`.
+    pub precision: Precision,
     /// Learning-rate schedule. Default: `constant`.
     pub schedule: Schedule,
     /// Early stopping: stop after this many epochs without a better validation score and restore
@@ -187,6 +212,7 @@ impl Default for TrainConfig {
             lambda: 0.0,
             momentum: 0.9,
             sampling: Sampling::ShuffledBatches,
+            precision: Precision::F32,
             schedule: Schedule::Constant,
             patience: None,
             monitor_train: true,
@@ -247,6 +273,9 @@ pub struct Plan {
     pub momentum: f64,
     /// Sampling mode.
     pub sampling: Sampling,
+    /// Floating-point type of training.
+    #[serde(default)]
+    pub precision: Precision,
     /// η schedule.
     pub schedule: Schedule,
     /// Early-stopping patience.
@@ -375,6 +404,7 @@ impl TrainConfig {
             lambda: self.lambda,
             momentum: self.momentum,
             sampling: self.sampling,
+            precision: self.precision,
             schedule: self.schedule,
             patience,
             monitor: [self.monitor_train, self.monitor_validation, self.monitor_test],

@@ -67,7 +67,7 @@ pub mod reproduce;
 pub mod train;
 
 pub use activation::Activation;
-pub use config::{Plan, Sampling, Schedule, TrainConfig};
+pub use config::{Plan, Precision, Sampling, Schedule, TrainConfig};
 pub use cost::Cost;
 pub use data::{Dataset, Splits};
 pub use error::{Error, Result};

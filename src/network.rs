@@ -437,7 +437,7 @@ impl<F: Scalar> Workspace<F> {
 
     /// The same buffers, computed by the threads of `other` (one pool for several workspaces
     /// used one after the other, e.g. training and evaluation).
-    pub fn sharing_threads_of(self, other: &Workspace<F>) -> Self {
+    pub fn sharing_threads_of<G: Scalar>(self, other: &Workspace<G>) -> Self {
         Workspace { pool: Arc::clone(&other.pool), ..self }
     }
 

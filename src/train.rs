@@ -2,9 +2,10 @@
 //! schedules, early stopping and divergence checks. Training reports progress to an [`Observer`]
 //! (the CLI's progress bar and epoch lines are one) and returns its [`History`].
 
-use crate::config::{MAX_HALVINGS, Plan, Sampling, Schedule};
+use crate::config::{MAX_HALVINGS, Plan, Precision, Sampling, Schedule};
 use crate::data::{Dataset, Splits};
 use crate::error::{Error, Result};
+use crate::float::Scalar;
 use crate::metrics::{Metrics, evaluate};
 use crate::network::{Network, Workspace};
 use crate::optim::{OptimState, Optimizer, decay_weights};
@@ -12,11 +13,68 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Rows per chunk when evaluating a split.
 pub const EVAL_CHUNK: usize = 1000;
+
+/// The floating-point types training runs in ([`Precision`]), with what the loop needs beyond
+/// [`Scalar`]: the data (stored as f32) converted, the divergence check, and the f32 network that
+/// evaluation and model files use.
+pub trait TrainFloat: Scalar + 'static {
+    /// The safetensors dtype of checkpoint tensors of this type.
+    const SAFETENSORS_DTYPE: safetensors::Dtype;
+    /// `dst` ← `src` (exact for both types).
+    fn from_f32s(dst: &mut [Self], src: &[f32]);
+    /// `src` in this type: borrowed for f32, converted for f64.
+    fn view_f32s(src: &[f32]) -> Cow<'_, [Self]>;
+    /// True when every value is finite.
+    fn all_finite(values: &[Self]) -> bool;
+    /// The network with f32 weights: itself for f32, rounded to f32 for f64.
+    fn as_f32(net: &Network<Self>) -> Cow<'_, Network<f32>>;
+    /// The values' little-endian bytes.
+    fn le_bytes(values: &[Self]) -> Vec<u8>;
+}
+
+impl TrainFloat for f32 {
+    const SAFETENSORS_DTYPE: safetensors::Dtype = safetensors::Dtype::F32;
+    fn from_f32s(dst: &mut [f32], src: &[f32]) {
+        dst.copy_from_slice(src);
+    }
+    fn view_f32s(src: &[f32]) -> Cow<'_, [f32]> {
+        Cow::Borrowed(src)
+    }
+    fn all_finite(values: &[f32]) -> bool {
+        all_finite(values)
+    }
+    fn as_f32(net: &Network<f32>) -> Cow<'_, Network<f32>> {
+        Cow::Borrowed(net)
+    }
+    fn le_bytes(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+}
+
+impl TrainFloat for f64 {
+    const SAFETENSORS_DTYPE: safetensors::Dtype = safetensors::Dtype::F64;
+    fn from_f32s(dst: &mut [f64], src: &[f32]) {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = f64::from(s));
+    }
+    fn view_f32s(src: &[f32]) -> Cow<'_, [f64]> {
+        Cow::Owned(src.iter().map(|&s| f64::from(s)).collect())
+    }
+    fn all_finite(values: &[f64]) -> bool {
+        values.iter().all(|v| v.is_finite())
+    }
+    fn as_f32(net: &Network<f64>) -> Cow<'_, Network<f32>> {
+        Cow::Owned(net.cast())
+    }
+    fn le_bytes(values: &[f64]) -> Vec<u8> {
+        values.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+}
 
 /// Figures after one epoch. Fields for splits that are absent or not monitored are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -103,8 +161,13 @@ impl Observer for Silent {}
 /// Builds and initialises the network `plan` describes, from the plan's seed; returns it with the
 /// RNG, which training continues to draw from (one seeded stream for everything).
 pub fn init_network(plan: &Plan) -> Result<(Network<f32>, ChaCha8Rng)> {
+    init_network_as(plan)
+}
+
+/// [`init_network`] in floating-point type `F` (initial values drawn in f64 and rounded to `F`).
+pub fn init_network_as<F: TrainFloat>(plan: &Plan) -> Result<(Network<F>, ChaCha8Rng)> {
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-    let mut net = Network::new(&plan.layers, plan.activation, plan.output_activation, plan.cost)?;
+    let mut net = Network::<F>::new(&plan.layers, plan.activation, plan.output_activation, plan.cost)?;
     match &plan.init_from {
         Some(path) => {
             let (from, _) = crate::model_io::load(path)?;
@@ -114,18 +177,29 @@ pub fn init_network(plan: &Plan) -> Result<(Network<f32>, ChaCha8Rng)> {
                     format!("{} has layers {:?}, the run needs {:?}", path.display(), from.sizes(), net.sizes()),
                 ));
             }
-            net.params_mut().copy_from_slice(from.params());
+            F::from_f32s(net.params_mut(), from.params());
         }
         None => net.init(plan.init, plan.init_scale, &mut rng),
     }
     Ok((net, rng))
 }
 
-/// Trains a fresh network as `plan` says on `splits`, reporting to `observer`.
+/// Trains a fresh network as `plan` says on `splits` (in `plan.precision`), reporting to
+/// `observer`; returns it with f32 weights.
 pub fn fit(plan: &Plan, splits: &Splits, observer: &mut dyn Observer) -> Result<(Network<f32>, History)> {
-    let (mut net, mut rng) = init_network(plan)?;
-    let history = train(&mut net, splits, plan, &mut rng, observer)?;
-    Ok((net, history))
+    fn fit_as<F: TrainFloat>(
+        plan: &Plan,
+        splits: &Splits,
+        observer: &mut dyn Observer,
+    ) -> Result<(Network<F>, History)> {
+        let (mut net, mut rng) = init_network_as::<F>(plan)?;
+        let history = train(&mut net, splits, plan, &mut rng, observer)?;
+        Ok((net, history))
+    }
+    match plan.precision {
+        Precision::F32 => fit_as::<f32>(plan, splits, observer),
+        Precision::F64 => fit_as::<f64>(plan, splits, observer).map(|(net, h)| (net.cast(), h)),
+    }
 }
 
 /// Evaluates `net` on every split of `splits` selected by `which` (train, validation, test).
@@ -148,8 +222,8 @@ pub fn evaluate_splits(
 /// Each update: gather a batch of m rows, backpropagate to get ∇C of the mean batch cost, apply
 /// weight decay w ← (1 − ηλ/n)w, then the optimizer's step. Nothing is allocated per batch.
 /// `rng` is left where training stopped drawing from it.
-pub fn train(
-    net: &mut Network<f32>,
+pub fn train<F: TrainFloat>(
+    net: &mut Network<F>,
     splits: &Splits,
     plan: &Plan,
     rng: &mut ChaCha8Rng,
@@ -163,20 +237,20 @@ pub fn train(
 
 /// The best validation score so far under early stopping / plateau schedules, and its weights.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Best {
+pub struct Best<F: Scalar = f32> {
     /// The score ([`EpochStats::validation_score`]).
     pub score: f64,
     /// The epoch that reached it.
     pub epoch: usize,
     /// The parameters at the end of that epoch.
-    pub params: Vec<f32>,
+    pub params: Vec<F>,
 }
 
 /// Everything besides the weights that the training loop needs to continue a run exactly where it
 /// stopped: with the same network parameters, [`train_resumable`] on a restored `TrainState`
 /// produces bit-for-bit the weights the uninterrupted run produces. [`crate::checkpoint`] stores it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrainState {
+pub struct TrainState<F: Scalar = f32> {
     /// The epoch in progress or next to run, from 1 (`plan.epochs + 1` once all have run).
     pub epoch: usize,
     /// Batches of `epoch` already done; 0 means the epoch has not started (its shuffle is pending).
@@ -188,7 +262,7 @@ pub struct TrainState {
     /// The current learning rate (schedules change it).
     pub eta: f64,
     /// Best validation score, its epoch and weights.
-    pub best: Option<Best>,
+    pub best: Option<Best<F>>,
     /// Epochs since the best validation score.
     pub since_best: usize,
     /// How often `halve-on-plateau` halved η.
@@ -198,7 +272,7 @@ pub struct TrainState {
     /// Figures of the epochs completed so far.
     pub epochs: Vec<EpochStats>,
     /// Optimizer state (velocity, Adam moments, step count).
-    pub opt: OptimState<f32>,
+    pub opt: OptimState<F>,
     /// The one RNG behind initialisation and sampling, positioned where the run is.
     pub rng: ChaCha8Rng,
     /// Wall time spent before the current session, whole epochs and the current partial one.
@@ -209,7 +283,35 @@ pub struct TrainState {
     pub stop_reason: Option<StopReason>,
 }
 
-impl TrainState {
+impl<F: Scalar> TrainState<F> {
+    /// The same state with the optimizer moments and best weights converted to `G` (exact from
+    /// f32 to f64 and back; checkpoints are read through f64).
+    pub fn cast<G: Scalar>(&self) -> TrainState<G> {
+        let conv = |v: &[F]| v.iter().map(|&x| G::of(x.f64())).collect::<Vec<G>>();
+        TrainState {
+            epoch: self.epoch,
+            batch: self.batch,
+            order: self.order.clone(),
+            eta: self.eta,
+            best: self.best.as_ref().map(|b| Best { score: b.score, epoch: b.epoch, params: conv(&b.params) }),
+            since_best: self.since_best,
+            halvings: self.halvings,
+            updates: self.updates,
+            epochs: self.epochs.clone(),
+            opt: OptimState {
+                kind: self.opt.kind,
+                momentum: self.opt.momentum,
+                m: conv(&self.opt.m),
+                v: conv(&self.opt.v),
+                t: self.opt.t,
+            },
+            rng: self.rng.clone(),
+            seconds: self.seconds,
+            epoch_seconds: self.epoch_seconds,
+            stop_reason: self.stop_reason,
+        }
+    }
+
     /// The state of a run that has not started: `n` training samples, `n_params` parameters,
     /// `rng` positioned after initialisation.
     pub fn new(plan: &Plan, n: usize, n_params: usize, rng: ChaCha8Rng) -> Self {
@@ -234,7 +336,7 @@ impl TrainState {
     /// Checks that the state fits a run on `n` samples with `n_params` parameters.
     pub fn check_fits(&self, plan: &Plan, n: usize, n_params: usize) -> Result<()> {
         let batches = n.div_ceil(plan.batch_size.min(n).max(1));
-        let opt_len = |v: &Vec<f32>, used: bool| v.len() == if used { n_params } else { 0 };
+        let opt_len = |v: &Vec<F>, used: bool| v.len() == if used { n_params } else { 0 };
         let uses_m = matches!(plan.optimizer, Optimizer::Momentum | Optimizer::Nesterov | Optimizer::Adam);
         let problem = if self.order.len() != n {
             Some(format!("the checkpoint's sample order has {} entries for {n} training samples", self.order.len()))
@@ -263,22 +365,27 @@ impl TrainState {
 }
 
 /// Receives a checkpoint: the network and the state to resume from.
-pub type SaveFn<'a> = dyn FnMut(&Network<f32>, &TrainState) -> Result<()> + 'a;
+pub type SaveFn<'a, F = f32> = dyn FnMut(&Network<F>, &TrainState<F>) -> Result<()> + 'a;
 
 /// How [`train_resumable`] checkpoints and when it stops early on request.
-#[derive(Default)]
-pub struct Control<'a> {
+pub struct Control<'a, F: Scalar = f32> {
     /// Write a checkpoint at the end of every `every`-th epoch (and after the last); 0: never.
     pub every: usize,
     /// Where checkpoints go. Without it nothing is saved, even on interruption.
-    pub save: Option<Box<SaveFn<'a>>>,
+    pub save: Option<Box<SaveFn<'a, F>>>,
     /// Set (e.g. by a SIGINT handler) to stop after the current batch: the loop saves a
     /// checkpoint and returns [`Error::Interrupted`].
     pub interrupt: Option<&'a AtomicBool>,
 }
 
-impl Control<'_> {
-    fn save(&mut self, net: &Network<f32>, state: &TrainState) -> Result<()> {
+impl<F: Scalar> Default for Control<'_, F> {
+    fn default() -> Self {
+        Control { every: 0, save: None, interrupt: None }
+    }
+}
+
+impl<F: Scalar> Control<'_, F> {
+    fn save(&mut self, net: &Network<F>, state: &TrainState<F>) -> Result<()> {
         match &mut self.save {
             Some(f) => f(net, state),
             None => Ok(()),
@@ -327,13 +434,13 @@ fn all_finite_lanes(values: &[f32]) -> bool {
 ///
 /// Divergence (a non-finite batch cost or weight) stops at that batch with [`Error::Diverged`]
 /// without saving: the last checkpoint written stays the last good one.
-pub fn train_resumable(
-    net: &mut Network<f32>,
+pub fn train_resumable<F: TrainFloat>(
+    net: &mut Network<F>,
     splits: &Splits,
     plan: &Plan,
-    state: &mut TrainState,
+    state: &mut TrainState<F>,
     observer: &mut dyn Observer,
-    control: &mut Control,
+    control: &mut Control<'_, F>,
 ) -> Result<History> {
     if plan.optimizer == Optimizer::Lm {
         return Err(Error::config("--optimizer", "lm trains through lm::train_lm, not the first-order loop"));
@@ -352,9 +459,11 @@ pub fn train_resumable(
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
     let threads = crate::parallel::threads_for(plan.threads, m * net.n_params());
     let mut ws = Workspace::new(net, m).with_threads(threads);
-    let mut eval_ws = Workspace::new(net, EVAL_CHUNK).sharing_threads_of(&ws);
-    let mut grad = vec![0.0f32; net.n_params()];
-    let (mut xb, mut yb) = (vec![0.0f32; m * d], vec![0.0f32; m * k]);
+    let mut eval_ws = Workspace::new(&F::as_f32(net), EVAL_CHUNK).sharing_threads_of(&ws);
+    let mut grad = vec![F::zero(); net.n_params()];
+    let (mut xb, mut yb) = (vec![F::zero(); m * d], vec![F::zero(); m * k]);
+    // Full-batch runs read the training set in place (converted once for f64).
+    let full = (plan.sampling == Sampling::FullBatch).then(|| (F::view_f32s(&data.x), F::view_f32s(&data.y)));
     let start = Instant::now();
     let seconds_before = state.seconds;
     let elapsed = |start: &Instant| seconds_before + start.elapsed().as_secs_f64();
@@ -381,14 +490,16 @@ pub fn train_resumable(
                 }
                 Sampling::FullBatch => n,
             };
-            let (x, y) =
-                if plan.sampling == Sampling::FullBatch { (&data.x[..], &data.y[..]) } else { (&xb[..], &yb[..]) };
+            let (x, y) = match &full {
+                Some((x, y)) => (&x[..], &y[..]),
+                None => (&xb[..], &yb[..]),
+            };
             // Plain SGD takes the fused path (the update accumulates into W inside the ∂C/∂W product).
             let fused = plan.optimizer == Optimizer::Sgd;
             let cost = if fused {
                 state.opt.t += 1;
-                let decay = (1.0 - state.eta * plan.lambda / n as f64) as f32;
-                net.sgd_step(x, y, rows, &mut ws, state.eta as f32, decay)
+                let decay = F::of(1.0 - state.eta * plan.lambda / n as f64);
+                net.sgd_step(x, y, rows, &mut ws, F::of(state.eta), decay)
             } else {
                 net.backprop(x, y, rows, &mut ws, &mut grad)
             };
@@ -399,7 +510,7 @@ pub fn train_resumable(
                 decay_weights(net.params_mut(), &weight_ranges, state.eta, plan.lambda, n);
                 state.opt.step(net.params_mut(), &grad, state.eta);
             }
-            if !all_finite(net.params()) {
+            if !F::all_finite(net.params()) {
                 let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
                 return Err(Error::Diverged {
                     epoch,
@@ -417,7 +528,7 @@ pub fn train_resumable(
                 return Err(Error::Interrupted(format!("stopped after epoch {epoch} batch {}/{batches}", b + 1)));
             }
         }
-        let [train_m, validation, test] = evaluate_splits(net, splits, plan.monitor, &mut eval_ws);
+        let [train_m, validation, test] = evaluate_splits(&F::as_f32(net), splits, plan.monitor, &mut eval_ws);
         let seconds = state.epoch_seconds + t0.elapsed().as_secs_f64();
         let stats = EpochStats {
             epoch,
@@ -522,11 +633,11 @@ fn prefetch(data: &Dataset, indices: &[usize]) {
 }
 
 /// Copies the rows `indices` of `data` into the batch buffers; returns the number of rows.
-fn gather(data: &Dataset, indices: &[usize], xb: &mut [f32], yb: &mut [f32]) -> usize {
+fn gather<F: TrainFloat>(data: &Dataset, indices: &[usize], xb: &mut [F], yb: &mut [F]) -> usize {
     let (d, k) = (data.n_features, data.n_outputs);
     for (r, &i) in indices.iter().enumerate() {
-        xb[r * d..(r + 1) * d].copy_from_slice(&data.x[i * d..(i + 1) * d]);
-        yb[r * k..(r + 1) * k].copy_from_slice(&data.y[i * k..(i + 1) * k]);
+        F::from_f32s(&mut xb[r * d..(r + 1) * d], &data.x[i * d..(i + 1) * d]);
+        F::from_f32s(&mut yb[r * k..(r + 1) * k], &data.y[i * k..(i + 1) * k]);
     }
     indices.len()
 }

@@ -326,3 +326,22 @@ fn validation_monitoring_can_be_switched_off() {
     assert_fails(&[&watch[..], &["--patience", "3"]].concat(), 2, &["--no-monitor-validation", "validation"]);
     assert_fails(&[&watch[..], &["--schedule", "halve-on-plateau:2"]].concat(), 2, &["--no-monitor-validation"]);
 }
+
+/// `--precision f64` trains in double precision (recorded in the report's config); the model file
+/// holds f32 either way; an unknown precision lists the valid ones.
+#[test]
+fn precision_f64_is_recorded_and_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let model = dir.path().join("m.safetensors");
+    let base = ["train", "--dataset", "digits", "--epochs", "3", "--quiet", "--precision", "f64"];
+    let paths = ["--report", report.to_str().unwrap(), "--out", model.to_str().unwrap()];
+    let (code, _, err) = outcome(&[&base[..], &paths[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["config"]["precision"], "f64");
+    assert!(r["final"]["test_accuracy"].as_f64().unwrap() > 0.85, "{}", r["final"]);
+    let header = String::from_utf8_lossy(&fs::read(&model).unwrap()[..512]).to_string();
+    assert!(header.contains("\"F32\"") && !header.contains("\"F64\""), "{header}");
+    assert_fails(&["train", "--dataset", "digits", "--precision", "f16"], 2, &["--precision", "f32, f64"]);
+}

@@ -332,7 +332,7 @@ fn model_target(bytes: &[u8]) {
 
 fn checkpoint_target(bytes: &[u8]) {
     if let Ok(ck) = checkpoint::from_bytes(bytes, Path::new("fuzz-checkpoint.safetensors")) {
-        let _ = ck.network();
+        let _ = ck.network::<f32>();
         let _ = ck.state.check_fits(&ck.plan, ck.state.order.len(), ck.params.len());
     }
 }

@@ -38,8 +38,12 @@ fn flags_with(extra: &[&str]) -> Vec<String> {
 /// The model bytes of the run left alone, and how long it took in milliseconds (kill delays are
 /// drawn below that, so debug and release binaries are both interrupted mid-run).
 fn uninterrupted(dir: &std::path::Path) -> (Vec<u8>, u64) {
+    uninterrupted_with(dir, &[])
+}
+
+fn uninterrupted_with(dir: &std::path::Path, extra: &[&str]) -> (Vec<u8>, u64) {
     let out = arg(dir, "reference.safetensors");
-    let args = flags_with(&["--out", &out]);
+    let args = flags_with(&[&["--out", &out][..], extra].concat());
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let start = std::time::Instant::now();
     let o = run_in(dir, &args);
@@ -53,6 +57,17 @@ fn uninterrupted(dir: &std::path::Path) -> (Vec<u8>, u64) {
 fn run_until_done(
     dir: &std::path::Path,
     out: &str,
+    stop: impl FnMut(&mut std::process::Child),
+    jitter: &mut Jitter,
+    max_delay_ms: u64,
+) -> (usize, usize, Vec<Option<i32>>) {
+    run_until_done_with(dir, out, &[], stop, jitter, max_delay_ms)
+}
+
+fn run_until_done_with(
+    dir: &std::path::Path,
+    out: &str,
+    extra: &[&str],
     mut stop: impl FnMut(&mut std::process::Child),
     jitter: &mut Jitter,
     max_delay_ms: u64,
@@ -65,7 +80,7 @@ fn run_until_done(
         let args = if file(dir, "ck").join("checkpoint.safetensors").is_file() {
             vec!["train".to_string(), "--resume".into(), ck.clone(), "--quiet".into()]
         } else {
-            flags_with(&["--out", out, "--checkpoint", &ck])
+            flags_with(&[&["--out", out, "--checkpoint", &ck][..], extra].concat())
         };
         let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
         let mut child = spawn(dir, &args);
@@ -116,6 +131,27 @@ fn sigkill_at_random_moments_then_resume_is_bit_identical() {
     }
     eprintln!("RESULT: identical final model in {identical} of {trials} kill-and-resume trials");
     assert_eq!(identical, trials, "a resumed model differs");
+}
+
+/// The same with `--precision f64`: the checkpoint holds F64 tensors and the resumed run
+/// continues in f64, so the final model (f32 on disk) is again bit-identical.
+#[test]
+fn f64_runs_resume_bit_identically_too() {
+    let dir = tempdir();
+    let f64_flags = ["--precision", "f64"];
+    let (want, millis) = uninterrupted_with(dir.path(), &f64_flags);
+    let (f32_model, _) = uninterrupted(dir.path());
+    assert_ne!(want, f32_model, "f64 training gives other (rounded) weights than f32 training");
+    let mut jitter = Jitter::new();
+    for trial in 0..2 {
+        let _ = std::fs::remove_dir_all(file(dir.path(), "ck"));
+        let name = format!("f64-{trial}.safetensors");
+        let out = arg(dir.path(), &name);
+        let (attempts, killed, _) =
+            run_until_done_with(dir.path(), &out, &f64_flags, |c| c.kill().expect("SIGKILL"), &mut jitter, millis);
+        eprintln!("f64 trial {}: {attempts} runs, {killed} killed", trial + 1);
+        assert!(bytes(&file(dir.path(), &name)) == want, "a resumed f64 model differs");
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use neuralnet::data::csv::{Task, split_names};
 use neuralnet::lm::LmSolve;
-use neuralnet::{Activation, Cost, Init, Optimizer, Sampling, Schedule};
+use neuralnet::{Activation, Cost, Init, Optimizer, Precision, Sampling, Schedule};
 use std::path::PathBuf;
 
 /// Train, evaluate and inspect feedforward neural networks.
@@ -149,6 +149,10 @@ pub struct TrainArgs {
     /// Sampling: shuffled-batches, with-replacement, full-batch.
     #[arg(long, value_parser = parse_sampling)]
     pub sampling: Option<Sampling>,
+    /// Floating-point type of training: f32 (default) or f64 (as Nielsen's NumPy code; about half
+    /// the speed). Model files hold f32 either way.
+    #[arg(long, value_parser = parse_enum::<Precision>)]
+    pub precision: Option<Precision>,
     /// η schedule: constant, step:EVERY:FACTOR, halve-on-plateau:K.
     #[arg(long, value_parser = parse_schedule)]
     pub schedule: Option<Schedule>,

@@ -9,8 +9,8 @@
 use super::args::TrainArgs;
 use anyhow::Result;
 use neuralnet::checkpoint::{self, Checkpoint, Outputs, Run};
-use neuralnet::train::{Control, TrainState, init_network, train_resumable};
-use neuralnet::{Error, History, Network, Observer, Plan, Splits, TrainConfig};
+use neuralnet::train::{Control, TrainFloat, TrainState, init_network_as, train_resumable};
+use neuralnet::{Error, History, Network, Observer, Plan, Precision, Splits, TrainConfig};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,6 +61,8 @@ pub fn check_agrees(a: &TrainArgs, config: &TrainConfig, resumed: Option<&Checkp
 /// Trains as `plan` says, from scratch or from the resumed checkpoint, checkpointing as the flags
 /// say. `Ok(Err(code))` means the run ended early and said why on stderr: 130 after Ctrl-C (a
 /// checkpoint was written), 3 after divergence (nothing written; the last checkpoint is kept).
+///
+/// Trains in the plan's precision; the network comes back with f32 weights.
 pub fn fit(
     a: &TrainArgs,
     config: &TrainConfig,
@@ -69,6 +71,20 @@ pub fn fit(
     resumed: Option<Checkpoint>,
     observer: &mut dyn Observer,
 ) -> Result<std::result::Result<(Network<f32>, History), ExitCode>> {
+    Ok(match plan.precision {
+        Precision::F32 => fit_as::<f32>(a, config, plan, splits, resumed, observer)?,
+        Precision::F64 => fit_as::<f64>(a, config, plan, splits, resumed, observer)?.map(|(n, h)| (n.cast(), h)),
+    })
+}
+
+fn fit_as<F: TrainFloat>(
+    a: &TrainArgs,
+    config: &TrainConfig,
+    plan: &Plan,
+    splits: &Splits,
+    resumed: Option<Checkpoint>,
+    observer: &mut dyn Observer,
+) -> Result<std::result::Result<(Network<F>, History), ExitCode>> {
     let data = checkpoint::data_fingerprint(splits);
     let stored_every = resumed.as_ref().map_or(0, |ck| ck.outputs.every);
     let (mut net, mut state) = match resumed {
@@ -100,10 +116,10 @@ pub fn fit(
                 };
                 println!("resuming from {} ({at})", dir.display());
             }
-            (ck.network()?, ck.state)
+            (ck.network::<F>()?, ck.state.cast::<F>())
         }
         None => {
-            let (net, rng) = init_network(plan)?;
+            let (net, rng) = init_network_as::<F>(plan)?;
             let state = TrainState::new(plan, splits.train.len(), net.n_params(), rng);
             (net, state)
         }
@@ -131,7 +147,7 @@ pub fn fit(
     ];
     let mut control = Control {
         every,
-        save: Some(Box::new(|net: &Network<f32>, st: &TrainState| checkpoint::save(&dir, &run, net, st))),
+        save: Some(Box::new(|net: &Network<F>, st: &TrainState<F>| checkpoint::save(&dir, &run, net, st))),
         interrupt: Some(&flag),
     };
     let result = train_resumable(&mut net, splits, plan, &mut state, observer, &mut control);

@@ -46,7 +46,7 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
         threads
     );
     set!(batch_size);
-    set_plain!(init_scale, seed, lambda, momentum, sampling, schedule);
+    set_plain!(init_scale, seed, lambda, momentum, sampling, schedule, precision);
     macro_rules! set_lm {
         ($($flag:ident => $f:ident),*) => { $( if let Some(v) = a.$flag { c.lm.$f = v; } )* };
     }
