@@ -61,7 +61,7 @@ impl Activation {
     pub fn apply<F: Scalar>(self, z: &mut [F], width: usize) {
         let one = F::one();
         match self {
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = one / (one + (-*v).exp_vec())),
+            Activation::Sigmoid => F::sigmoid_slice(z),
             Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(F::zero())),
             Activation::LeakyRelu => {
                 let s = F::of(LEAKY_SLOPE);
@@ -99,7 +99,14 @@ impl Activation {
             }};
         }
         match self {
-            Activation::Sigmoid => each!(|v: F| one / (one + (-v).exp_vec())),
+            Activation::Sigmoid => {
+                // The bias add row by row, then σ over the whole batch as one slice: no short
+                // per-row tails (Nielsen's rows are 30 and 10 wide) for the exp polynomial.
+                for row in z.chunks_exact_mut(b.len()) {
+                    row.iter_mut().zip(b).for_each(|(v, &bias)| *v = *v + bias);
+                }
+                F::sigmoid_slice(z);
+            }
             Activation::Relu => each!(|v: F| v.max(zero)),
             Activation::LeakyRelu => {
                 let s = F::of(LEAKY_SLOPE);
