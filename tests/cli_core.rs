@@ -322,6 +322,14 @@ fn validation_monitoring_can_be_switched_off() {
     for e in r["epochs"].as_array().unwrap() {
         assert!(e.get("validation_accuracy").is_none() && e["test_accuracy"].is_f64(), "{e}");
     }
+    let no_test = ["train", "--dataset", "digits", "--epochs", "2", "--no-monitor-test", "--quiet", "--report"];
+    let (code, _, err) = outcome(&[&no_test[..], &[report.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    for e in r["epochs"].as_array().unwrap() {
+        assert!(e.get("test_accuracy").is_none() && e["validation_accuracy"].is_f64(), "{e}");
+    }
+    assert!(r["final"]["test_accuracy"].is_f64(), "the final figures still cover every split");
     let watch = ["train", "--dataset", "digits", "--epochs", "2", "--no-monitor-validation"];
     assert_fails(&[&watch[..], &["--patience", "3"]].concat(), 2, &["--no-monitor-validation", "validation"]);
     assert_fails(&[&watch[..], &["--schedule", "halve-on-plateau:2"]].concat(), 2, &["--no-monitor-validation"]);

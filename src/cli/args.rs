@@ -168,6 +168,9 @@ pub struct TrainArgs {
     /// Do not evaluate the validation split each epoch (no early stopping or η halving then).
     #[arg(long)]
     pub no_monitor_validation: bool,
+    /// Do not evaluate the test split each epoch (it is still evaluated once at the end).
+    #[arg(long)]
+    pub no_monitor_test: bool,
     /// Levenberg–Marquardt step system: auto (kernel iff parameters > residuals), normal, kernel.
     #[arg(long, value_parser = parse_enum::<LmSolve>)]
     pub lm_solve: Option<LmSolve>,

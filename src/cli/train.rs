@@ -60,6 +60,9 @@ fn merge(a: &TrainArgs, mut c: TrainConfig) -> TrainConfig {
     if a.no_monitor_validation {
         c.monitor_validation = false;
     }
+    if a.no_monitor_test {
+        c.monitor_test = false;
+    }
     c
 }
 
