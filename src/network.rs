@@ -441,6 +441,11 @@ impl<F: Scalar> Workspace<F> {
         Workspace { pool: Arc::clone(&other.pool), ..self }
     }
 
+    /// The threads this workspace computes with.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     /// The number of threads this workspace computes with.
     pub fn threads(&self) -> usize {
         self.pool.threads()

@@ -5,6 +5,7 @@
 //! (see [`decay_weights`]); Levenberg–Marquardt lives in [`crate::lm`].
 
 use crate::float::Scalar;
+use crate::parallel::{Pool, SharedMut};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
@@ -105,39 +106,90 @@ impl<F: Scalar> OptimState<F> {
     /// One update of `params` with gradient `grad` and learning rate `eta`.
     pub fn step(&mut self, params: &mut [F], grad: &[F], eta: f64) {
         self.t += 1;
-        let eta_f = F::of(eta);
-        let mu = F::of(self.momentum);
+        let rule = Rule::new(self.kind, self.momentum, self.t, eta);
+        rule.apply(params, grad, &mut self.m, &mut self.v);
+    }
+
+    /// [`OptimState::step`] with the element-wise work cut into chunks of [`STEP_CHUNK`]
+    /// parameters and run on `pool`. Every parameter's update depends on its own values only, so
+    /// the result is the same for any number of threads. For large networks the update streams
+    /// four parameter-sized buffers through memory each batch (Adam: 44% of a 784-256-128-10 run
+    /// on one thread); a second core brings a second share of memory bandwidth.
+    pub fn step_on(&mut self, params: &mut [F], grad: &[F], eta: f64, pool: &Pool) {
+        if pool.threads() == 1 || params.len() < 2 * STEP_CHUNK {
+            return self.step(params, grad, eta);
+        }
+        self.t += 1;
+        let rule = Rule::new(self.kind, self.momentum, self.t, eta);
+        let n = params.len();
+        let (p, m, v) = (SharedMut::new(params), SharedMut::new(&mut self.m), SharedMut::new(&mut self.v));
+        let (has_m, has_v) = (!self.m.is_empty(), !self.v.is_empty());
+        pool.run(n.div_ceil(STEP_CHUNK), &|c| {
+            let r = c * STEP_CHUNK..((c + 1) * STEP_CHUNK).min(n);
+            let empty = 0..0;
+            // SAFETY: the chunks of the tasks are disjoint.
+            let (p, m, v) = unsafe {
+                (
+                    p.part(r.clone()),
+                    m.part(if has_m { r.clone() } else { empty.clone() }),
+                    v.part(if has_v { r.clone() } else { empty }),
+                )
+            };
+            rule.apply(p, &grad[r], m, v);
+        });
+    }
+}
+
+/// Parameters per task of [`OptimState::step_on`].
+pub const STEP_CHUNK: usize = 1 << 14;
+
+/// One step's constants of an update rule.
+#[derive(Clone, Copy)]
+struct Rule<F: Scalar> {
+    kind: Optimizer,
+    eta: F,
+    mu: F,
+    /// Adam: η/(1−β₁ᵗ) and 1/√(1−β₂ᵗ).
+    step: F,
+    inv_sqrt_c2: F,
+}
+
+impl<F: Scalar> Rule<F> {
+    fn new(kind: Optimizer, momentum: f64, t: u64, eta: f64) -> Self {
+        let t = t as i32;
+        let (c1, c2) = (1.0 - ADAM_BETA1.powi(t), 1.0 - ADAM_BETA2.powi(t));
+        Rule { kind, eta: F::of(eta), mu: F::of(momentum), step: F::of(eta / c1), inv_sqrt_c2: F::of(1.0 / c2.sqrt()) }
+    }
+
+    /// Updates `params` (and the moments `m`, `v` the rule keeps; empty otherwise) from `grad`.
+    fn apply(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
+        let (eta_f, mu) = (self.eta, self.mu);
         match self.kind {
             Optimizer::Sgd | Optimizer::Lm => {
                 params.iter_mut().zip(grad).for_each(|(p, &g)| *p = *p - eta_f * g);
             }
             Optimizer::Momentum => {
-                for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.m) {
+                for ((p, &g), v) in params.iter_mut().zip(grad).zip(m) {
                     *v = mu * *v + g;
                     *p = *p - eta_f * *v;
                 }
             }
             Optimizer::Nesterov => {
-                for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.m) {
+                for ((p, &g), v) in params.iter_mut().zip(grad).zip(m) {
                     *v = mu * *v + g;
                     *p = *p - eta_f * (g + mu * *v);
                 }
             }
-            Optimizer::Adam => self.adam_step(params, grad, eta),
+            Optimizer::Adam => self.adam(params, grad, m, v),
         }
     }
 
     /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η m̂ / (√v̂ + ε),
     /// with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
-    fn adam_step(&mut self, params: &mut [F], grad: &[F], eta: f64) {
-        let t = self.t as i32;
+    fn adam(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
         let (b1, b2) = (F::of(ADAM_BETA1), F::of(ADAM_BETA2));
-        let (c1, c2) = (1.0 - ADAM_BETA1.powi(t), 1.0 - ADAM_BETA2.powi(t));
-        let step = F::of(eta / c1);
-        let inv_sqrt_c2 = F::of(1.0 / c2.sqrt());
-        let eps = F::of(ADAM_EPS);
-        let one = F::one();
-        for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        let (step, inv_sqrt_c2, eps, one) = (self.step, self.inv_sqrt_c2, F::of(ADAM_EPS), F::one());
+        for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(m).zip(v) {
             *m = b1 * *m + (one - b1) * g;
             *v = b2 * *v + (one - b2) * g * g;
             *p = *p - step * *m / (v.sqrt() * inv_sqrt_c2 + eps);
@@ -160,6 +212,25 @@ pub fn decay_weights<F: Scalar>(params: &mut [F], weight_ranges: &[Range<usize>]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The chunked, threaded step gives bit for bit the single-threaded step, for every rule.
+    #[test]
+    fn threaded_step_equals_the_plain_step() {
+        let n = 5 * STEP_CHUNK + 123;
+        let wave = |k: f32| (0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<f32>>();
+        let pool = Pool::new(2);
+        for kind in [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam] {
+            let (mut p1, mut p2) = (wave(0.37), wave(0.37));
+            let (mut s1, mut s2) = (OptimState::new(kind, 0.9, n), OptimState::new(kind, 0.9, n));
+            for step in 0..3 {
+                let g = wave(0.11 + step as f32);
+                s1.step(&mut p1, &g, 0.01);
+                s2.step_on(&mut p2, &g, 0.01, &pool);
+            }
+            assert!(p1 == p2 && s1 == s2, "{kind:?}");
+            assert!(p1 != wave(0.37), "{kind:?} moved the parameters");
+        }
+    }
 
     /// Least squares f(p) = ½‖A p − b‖² with a known minimiser; each rule must reach it.
     fn minimise(kind: Optimizer, eta: f64, steps: usize) -> Vec<f64> {

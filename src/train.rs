@@ -508,7 +508,7 @@ pub fn train_resumable<F: TrainFloat>(
             }
             if !fused {
                 decay_weights(net.params_mut(), &weight_ranges, state.eta, plan.lambda, n);
-                state.opt.step(net.params_mut(), &grad, state.eta);
+                state.opt.step_on(net.params_mut(), &grad, state.eta, ws.pool());
             }
             // The weights every FINITE_CHECK_EVERY batches, at the end of the epoch and before an
             // interrupted run saves (a pass over all of them costs 4% of Nielsen's run per batch);
