@@ -52,6 +52,7 @@ pub mod error;
 pub mod figures;
 pub mod float;
 pub mod gradcheck;
+pub mod hidden_split;
 pub mod init;
 pub mod lm;
 pub mod lm_fit;

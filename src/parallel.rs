@@ -253,6 +253,31 @@ impl<T> SharedMut<T> {
         // SAFETY: in bounds (checked above); disjointness is the caller's promise.
         unsafe { std::slice::from_raw_parts_mut(self.0.add(range.start), range.end - range.start) }
     }
+
+    /// A read-only view of `range`.
+    ///
+    /// # Safety
+    /// While the view lives, nothing may write the elements in `range` (no slice from
+    /// [`SharedMut::part`] overlapping it, no [`SharedMut::write_at`] into it).
+    pub(crate) unsafe fn view(&self, range: std::ops::Range<usize>) -> &[T] {
+        assert!(range.start <= range.end && range.end <= self.1, "view out of bounds");
+        // SAFETY: in bounds (checked above); no concurrent writes is the caller's promise.
+        unsafe { std::slice::from_raw_parts(self.0.add(range.start), range.end - range.start) }
+    }
+
+    /// Copies `src` into the elements `start .. start + src.len()` through the raw pointer, so
+    /// that threads can fill interleaved parts (e.g. column blocks of a row-major matrix).
+    ///
+    /// # Safety
+    /// Nothing else may read or write those elements meanwhile.
+    pub(crate) unsafe fn write_at(&self, start: usize, src: &[T])
+    where
+        T: Copy,
+    {
+        assert!(start + src.len() <= self.1, "write out of bounds");
+        // SAFETY: in bounds (checked above); exclusive access is the caller's promise.
+        unsafe { self.0.add(start).copy_from_nonoverlapping(src.as_ptr(), src.len()) }
+    }
 }
 
 #[cfg(test)]

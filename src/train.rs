@@ -6,6 +6,7 @@ use crate::config::{MAX_HALVINGS, Plan, Precision, Sampling, Schedule};
 use crate::data::{Dataset, Splits};
 use crate::error::{Error, Result};
 use crate::float::Scalar;
+use crate::hidden_split::Stop;
 use crate::metrics::{Metrics, evaluate};
 use crate::network::{Network, Workspace};
 use crate::optim::{OptimState, Optimizer, decay_weights};
@@ -457,8 +458,19 @@ pub fn train_resumable<F: TrainFloat>(
     let m = plan.batch_size.min(n);
     let batches = n.div_ceil(m);
     let weight_ranges: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
-    let threads = crate::parallel::threads_for(plan.threads, m * net.n_params());
+    // Plain SGD of a one-hidden-layer network runs with the hidden units cut in two halves (see
+    // `hidden_split`), one per thread when there are two: that pays even for Nielsen's batch of 10,
+    // so it gets all cores by default.
+    let splittable = plan.optimizer == Optimizer::Sgd
+        && plan.sampling == Sampling::ShuffledBatches
+        && crate::hidden_split::applies(net);
+    let threads = match plan.threads {
+        None if splittable => crate::parallel::default_threads(),
+        t => crate::parallel::threads_for(t, m * net.n_params()),
+    };
     let mut ws = Workspace::new(net, m).with_threads(threads);
+    // Every thread count takes this path, so that the weights never depend on it.
+    let split_hidden = splittable;
     let mut eval_ws = Workspace::new(&F::as_f32(net), EVAL_CHUNK).sharing_threads_of(&ws);
     let mut grad = vec![F::zero(); net.n_params()];
     let (mut xb, mut yb) = (vec![F::zero(); m * d], vec![F::zero(); m * k]);
@@ -474,7 +486,53 @@ pub fn train_resumable<F: TrainFloat>(
         if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
             state.order.shuffle(&mut state.rng);
         }
-        for b in state.batch..batches {
+        let first = if split_hidden { batches } else { state.batch };
+        if split_hidden {
+            let b0 = state.batch;
+            let decay = F::of(1.0 - state.eta * plan.lambda / n as f64);
+            let (done, stop) = crate::hidden_split::sgd_batches(
+                net,
+                data,
+                &state.order,
+                m,
+                b0..batches,
+                F::of(state.eta),
+                decay,
+                threads >= 2,
+                FINITE_CHECK_EVERY,
+                |b, _| observer.batch_end(b + 1),
+                || control.interrupted(),
+            );
+            state.updates += done as u64;
+            state.opt.t += done as u64;
+            state.batch = b0 + done;
+            let at = state.batch;
+            match stop {
+                Some(Stop::Cost(c)) => {
+                    return Err(Error::Diverged { epoch, batch: at + 1, what: format!("batch cost is {c}") });
+                }
+                Some(Stop::Weight(i)) => {
+                    return Err(Error::Diverged {
+                        epoch,
+                        batch: at,
+                        what: format!("parameter {i} became {}", net.params()[i]),
+                    });
+                }
+                Some(Stop::Asked) => {
+                    state.epoch_seconds += t0.elapsed().as_secs_f64();
+                    state.seconds = elapsed(&start);
+                    control.save(net, state)?;
+                    return Err(Error::Interrupted(format!("stopped after epoch {epoch} batch {at}/{batches}")));
+                }
+                None => {}
+            }
+            if !F::all_finite(net.params()) {
+                let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
+                let what = format!("parameter {i} became {}", net.params()[i]);
+                return Err(Error::Diverged { epoch, batch: batches, what });
+            }
+        }
+        for b in first..batches {
             let order = &mut state.order;
             let rows = match plan.sampling {
                 Sampling::ShuffledBatches => {

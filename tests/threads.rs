@@ -67,3 +67,18 @@ fn mnist_is_bit_identical_across_thread_counts() {
     let run = ["--epochs", "2", "--batch-size", "10", "--eta", "3.0", "--seed", "1", "--no-monitor-train"];
     assert_same_model("mnist", &[&args[..], &more, &run].concat());
 }
+
+#[test]
+fn hidden_split_sgd_is_bit_identical_for_other_pairs_and_partial_batches() {
+    // ReLU hidden units split 8 / 9, softmax + cross-entropy, L2, batch 7 (a partial last batch).
+    let args =
+        ["--dataset", "digits", "--layers", "64,17,10", "--activation", "relu", "--output-activation", "softmax"];
+    let more =
+        ["--cost", "cross-entropy", "--optimizer", "sgd", "--eta", "0.1", "--batch-size", "7", "--lambda", "0.3"];
+    assert_same_model("digits-split-relu", &[&args[..], &more, &["--epochs", "2", "--seed", "3"]].concat());
+    // tanh hidden, identity output with MSE (a non-canonical pair: δ = ∇ₐC ⊙ σ').
+    let args =
+        ["--dataset", "digits", "--layers", "64,20,10", "--activation", "tanh", "--output-activation", "sigmoid"];
+    let more = ["--cost", "mse", "--optimizer", "sgd", "--eta", "0.5", "--batch-size", "16"];
+    assert_same_model("digits-split-tanh", &[&args[..], &more, &["--epochs", "2", "--seed", "5"]].concat());
+}

@@ -1,0 +1,291 @@
+//! Plain mini-batch SGD for a network with one hidden layer on exactly two threads, the hidden
+//! units split between them: the fast path for Nielsen's 784-30-10 at batch 10, where a batch is
+//! ≈ 1 MFLOP and a general fork–join per product costs more than the second core gives.
+//!
+//! Thread t owns hidden units J_t (the first and second half, as [`crate::network::unit_blocks`]
+//! cuts them) and, per batch of m rows X:
+//!
+//! 1. Z¹[:, J_t] = X (W¹[J_t])ᵀ, A¹[:, J_t] = σ(Z¹[:, J_t] + b¹[J_t]);
+//! 2. *barrier*; both threads compute the small output layer: Z² = A¹(W²)ᵀ + b², A² = σ(Z²),
+//!    the batch cost and δ² = ∇ₐC ⊙ σ'(Z²) (of the mean cost);
+//! 3. δ¹[:, J_t] = (δ² W²[:, J_t]) ⊙ σ'(Z¹[:, J_t]);
+//! 4. *barrier* (nobody writes W² before both have read it);
+//! 5. W¹[J_t] ← βW¹[J_t] − η (δ¹[:, J_t])ᵀ X, b¹[J_t] ← b¹[J_t] − η Σ_rows δ¹[:, J_t];
+//!    thread 0 also W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ² (a few thousand
+//!    multiply–adds; the other thread reads W² again only after the next batch's first barrier).
+//!
+//! A third barrier starts each batch, where the threads agree whether to go on. Every product is
+//! the one [`Network::sgd_step`] computes, cut along output columns, which leaves each sum's order
+//! unchanged: the weights are bit-identical to the one-thread run (tested).
+
+use crate::data::Dataset;
+use crate::float::Scalar;
+use crate::network::Network;
+use crate::parallel::SharedMut;
+use crate::train::TrainFloat;
+use std::hint::spin_loop;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Whether [`sgd_batches`] can train `net`: one hidden layer of at least 16 units (two blocks of 8).
+pub fn applies<F: Scalar>(net: &Network<F>) -> bool {
+    net.n_layers() == 2 && net.sizes()[1] >= 16
+}
+
+/// Why [`sgd_batches`] stopped before the last batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// `stop_now` returned true after this many batches of the call.
+    Asked,
+    /// The batch cost was not finite at this batch of the call (0-based); it was not applied.
+    Cost(f64),
+    /// A weight stopped being finite (checked every `check_every` batches); index of the first.
+    Weight(usize),
+}
+
+/// Two parties meeting; spins (a batch lasts microseconds).
+struct Barrier {
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl Barrier {
+    fn wait(&self) {
+        let g = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) == 1 {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.store(g.wrapping_add(1), Ordering::Release);
+        } else {
+            while self.generation.load(Ordering::Acquire) == g {
+                spin_loop();
+            }
+        }
+    }
+}
+
+/// Per-thread buffers: the gathered batch and the output layer's values.
+struct Local<F> {
+    x: Vec<F>,
+    y: Vec<F>,
+    a2: Vec<F>,
+    z2: Vec<F>,
+    d2: Vec<F>,
+}
+
+impl<F: Scalar> Local<F> {
+    fn new(m: usize, n0: usize, n2: usize) -> Self {
+        let v = |len| vec![F::zero(); len];
+        Local { x: v(m * n0), y: v(m * n2), a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
+    }
+}
+
+/// One half J of the hidden units: A¹[:, J] and δ¹[:, J] (rows × |J|).
+struct Half<F> {
+    j: Range<usize>,
+    a1: Vec<F>,
+    d1: Vec<F>,
+}
+
+/// Trains `net` on the batches `order[b·m .. (b+1)·m]` for b in `batches` with SGD step η and
+/// weight factor β = `decay`, the hidden units cut in two halves: on the calling thread and one
+/// helper when `two_threads`, else on the calling thread alone (the same products, in turn, so
+/// the same weights). After each batch `after(b, cost)` sees it, and before each later one
+/// `stop_now()` may end the run; every `check_every` batches the weights are checked to be
+/// finite. Returns the number of batches done and why it stopped early, if it did. Nothing is
+/// allocated per batch.
+#[allow(clippy::too_many_arguments)]
+pub fn sgd_batches<F: TrainFloat>(
+    net: &mut Network<F>,
+    data: &Dataset,
+    order: &[usize],
+    m: usize,
+    batches: Range<usize>,
+    eta: F,
+    decay: F,
+    two_threads: bool,
+    check_every: usize,
+    mut after: impl FnMut(usize, f64),
+    mut stop_now: impl FnMut() -> bool,
+) -> (usize, Option<Stop>) {
+    assert!(applies(net), "hidden_split needs one hidden layer of at least 16 units");
+    let (n0, n1, n2) = (net.sizes()[0], net.sizes()[1], net.sizes()[2]);
+    let (act1, act2, cost) = (net.activations()[0], net.activations()[1], net.cost());
+    let (w1r, b1r) = net.layer_ranges(0);
+    let (w2r, b2r) = net.layer_ranges(1);
+    let n = data.len();
+    let mut a1 = vec![F::zero(); m * n1];
+    let mut halves: Vec<Half<F>> = [0..n1 / 2, n1 / 2..n1]
+        .into_iter()
+        .map(|j| Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j })
+        .collect();
+    let mut locals: Vec<Local<F>> = (0..1 + usize::from(two_threads)).map(|_| Local::new(m, n0, n2)).collect();
+    let params = SharedMut::new(net.params_mut());
+    let a1s = SharedMut::new(&mut a1);
+    let barrier = &Barrier { arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) };
+    let go = AtomicBool::new(true);
+    let bad_weight = AtomicUsize::new(usize::MAX);
+    let sync = || {
+        if two_threads {
+            barrier.wait();
+        }
+    };
+    // Batch b for the halves in `mine` (with the output layer's update if `output`); returns the
+    // batch cost, which every thread computes.
+    let work = |b: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], output: bool| -> f64 {
+        let idx = &order[b * m..((b + 1) * m).min(n)];
+        let rows = idx.len();
+        for (r, &i) in idx.iter().enumerate() {
+            F::from_f32s(&mut local.x[r * n0..(r + 1) * n0], &data.x[i * n0..(i + 1) * n0]);
+            F::from_f32s(&mut local.y[r * n2..(r + 1) * n2], &data.y[i * n2..(i + 1) * n2]);
+        }
+        let (x, y) = (&local.x[..rows * n0], &local.y[..rows * n2]);
+        // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
+        for half in mine.iter_mut() {
+            let (j, h) = (half.j.clone(), half.j.len());
+            let a1_j = &mut half.a1[..rows * h];
+            // SAFETY: W¹[J] and b¹[J] are written only by the thread that owns J (step 5).
+            let (w1, b1) = unsafe {
+                (
+                    params.view(w1r.start + j.start * n0..w1r.start + j.end * n0),
+                    params.view(b1r.start + j.start..b1r.start + j.end),
+                )
+            };
+            F::gemm(rows, n0, h, F::one(), x, n0, 1, w1, 1, n0, F::zero(), a1_j, h, 1);
+            act1.apply_biased(a1_j, b1);
+            for r in 0..rows {
+                // SAFETY: columns J of A¹ are this thread's; nobody reads A¹ until the barrier.
+                unsafe { a1s.write_at(r * n1 + j.start, &a1_j[r * h..(r + 1) * h]) };
+            }
+        }
+        sync();
+        // 2. The output layer, as Network::row_pass does it for its last layer.
+        // SAFETY: between the first and second barriers A¹, W² and b² are only read.
+        let (a1, w2, b2) = unsafe { (a1s.view(0..rows * n1), params.view(w2r.clone()), params.view(b2r.clone())) };
+        let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
+        F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
+        a2.chunks_exact_mut(n2).for_each(|row| row.iter_mut().zip(b2).for_each(|(z, &b)| *z = *z + b));
+        z2.copy_from_slice(a2);
+        act2.apply(a2, n2);
+        let cost_sum = cost.total(act2, a2, z2, y, n2);
+        cost.output_delta_of_mean(act2, a2, y, d2, n2, rows);
+        // 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'.
+        if cost_sum.is_finite() {
+            for half in mine.iter_mut() {
+                let (j, h) = (half.j.clone(), half.j.len());
+                let d1_j = &mut half.d1[..rows * h];
+                F::gemm(rows, n2, h, F::one(), d2, n2, 1, &w2[j.start..], n1, 1, F::zero(), d1_j, h, 1);
+                act1.mul_derivative(d1_j, &half.a1[..rows * h]);
+            }
+        }
+        sync();
+        if !cost_sum.is_finite() {
+            return cost_sum;
+        }
+        // 5. The updates of these hidden units; with `output` also of the output layer.
+        let alpha = F::zero() - eta;
+        for half in mine.iter() {
+            let (j, h) = (half.j.clone(), half.j.len());
+            let d1_j = &half.d1[..rows * h];
+            // SAFETY: W¹[J] and b¹[J] belong to this thread alone.
+            let (w1, b1) = unsafe {
+                (
+                    params.part(w1r.start + j.start * n0..w1r.start + j.end * n0),
+                    params.part(b1r.start + j.start..b1r.start + j.end),
+                )
+            };
+            for (q, b) in b1.iter_mut().enumerate() {
+                let sum = d1_j.iter().skip(q).step_by(h).fold(F::zero(), |s, &d| s + d);
+                *b = F::one() * *b + alpha * sum;
+            }
+            F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
+        }
+        if output {
+            // SAFETY: the other thread reads W², b² and A¹ again only after the next batch's
+            // first barrier, which this thread reaches after these writes.
+            let (w2, b2, a1) = unsafe { (params.part(w2r.clone()), params.part(b2r.clone()), a1s.view(0..rows * n1)) };
+            F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
+            for (k, b) in b2.iter_mut().enumerate() {
+                let sum = d2.iter().skip(k).step_by(n2).fold(F::zero(), |s, &d| s + d);
+                *b = F::one() * *b + alpha * sum;
+            }
+        }
+        cost_sum
+    };
+    // A check of the weights the thread writes: its halves' W¹ rows and b¹, and the output layer.
+    let check = |mine: &[&mut Half<F>], output: bool| {
+        let out = |r: &Range<usize>| if output { r.clone() } else { 0..0 };
+        let own = mine
+            .iter()
+            .flat_map(|h| {
+                [w1r.start + h.j.start * n0..w1r.start + h.j.end * n0, b1r.start + h.j.start..b1r.start + h.j.end]
+            })
+            .chain([out(&w2r), out(&b2r)]);
+        for r in own {
+            // SAFETY: read between batches, of parameters this thread alone writes.
+            if let Some(i) = unsafe { params.view(r.clone()) }.iter().position(|v| !v.is_finite()) {
+                bad_weight.fetch_min(r.start + i, Ordering::Relaxed);
+            }
+        }
+    };
+    let (work, check, go, batches_h) = (&work, &check, &go, batches.clone());
+    let mut halves = halves.iter_mut();
+    let (h0, h1) = (halves.next().expect("two halves"), halves.next().expect("two halves"));
+    let mut locals = locals.iter_mut();
+    let local0 = locals.next().expect("one thread");
+    std::thread::scope(|scope| {
+        let (mut main_halves, helper) = if two_threads {
+            let local1 = locals.next().expect("two threads");
+            let helper = scope.spawn(move || {
+                let mut mine = [h1];
+                for (k, b) in batches_h.enumerate() {
+                    barrier.wait();
+                    if !go.load(Ordering::Acquire) {
+                        return;
+                    }
+                    if !work(b, local1, &mut mine, false).is_finite() {
+                        return;
+                    }
+                    if check_every > 0 && (k + 1) % check_every == 0 {
+                        check(&mine, false);
+                    }
+                }
+                barrier.wait();
+            });
+            (vec![h0], Some(helper))
+        } else {
+            (vec![h0, h1], None)
+        };
+        let (mut done, mut stop) = (0, None);
+        for (k, b) in batches.clone().enumerate() {
+            let asked = k > 0 && stop_now();
+            let weight = bad_weight.load(Ordering::Relaxed);
+            if asked || weight != usize::MAX {
+                stop = Some(if asked { Stop::Asked } else { Stop::Weight(weight) });
+                go.store(false, Ordering::Release);
+                sync();
+                break;
+            }
+            sync();
+            let cost_sum = work(b, local0, &mut main_halves, true);
+            if !cost_sum.is_finite() {
+                stop = Some(Stop::Cost(cost_sum));
+                break;
+            }
+            if check_every > 0 && (k + 1) % check_every == 0 {
+                check(&main_halves, true);
+            }
+            done += 1;
+            after(b, cost_sum);
+        }
+        if stop.is_none() {
+            sync();
+        }
+        if let Some(h) = helper {
+            h.join().expect("the helper thread does not panic");
+        }
+        if stop.is_none() && bad_weight.load(Ordering::Relaxed) != usize::MAX {
+            stop = Some(Stop::Weight(bad_weight.load(Ordering::Relaxed)));
+        }
+        (done, stop)
+    })
+}
