@@ -32,8 +32,33 @@ const FLAGS: &[&str] = &[
 ];
 
 fn flags_with(extra: &[&str]) -> Vec<String> {
-    FLAGS.iter().chain(extra).map(|s| s.to_string()).collect()
+    let base = if extra.contains(&SPLIT_MARK) { &SPLIT_FLAGS[..] } else { FLAGS };
+    base.iter().chain(extra.iter().filter(|a| **a != SPLIT_MARK)).map(|s| s.to_string()).collect()
 }
+
+/// Plain SGD of a one-hidden-layer network on two threads (the `hidden_split` path, whose helper
+/// thread must stop cleanly at a batch boundary). Selected by putting `SPLIT_MARK` in `extra`.
+const SPLIT_FLAGS: &[&str] = &[
+    "train",
+    "--dataset",
+    "digits",
+    "--layers",
+    "64,24,10",
+    "--epochs",
+    "6",
+    "--batch-size",
+    "10",
+    "--optimizer",
+    "sgd",
+    "--eta",
+    "0.5",
+    "--lambda",
+    "0.1",
+    "--threads",
+    "2",
+    "--quiet",
+];
+const SPLIT_MARK: &str = "<split>";
 
 /// The model bytes of the run left alone, and how long it took in milliseconds (kill delays are
 /// drawn below that, so debug and release binaries are both interrupted mid-run).
@@ -131,6 +156,26 @@ fn sigkill_at_random_moments_then_resume_is_bit_identical() {
     }
     eprintln!("RESULT: identical final model in {identical} of {trials} kill-and-resume trials");
     assert_eq!(identical, trials, "a resumed model differs");
+}
+
+/// The same for the two-thread hidden-unit split of plain SGD.
+#[test]
+fn split_hidden_sgd_resumes_bit_identically() {
+    let dir = tempdir();
+    let (want, millis) = uninterrupted_with(dir.path(), &[SPLIT_MARK]);
+    let mut jitter = Jitter::new();
+    for trial in 0..3 {
+        let _ = std::fs::remove_dir_all(file(dir.path(), "ck"));
+        let name = format!("split-{trial}.safetensors");
+        let out = arg(dir.path(), &name);
+        let kill = |c: &mut std::process::Child| {
+            if trial == 0 { sigint(c) } else { c.kill().expect("SIGKILL") }
+        };
+        let (attempts, stopped, codes) =
+            run_until_done_with(dir.path(), &out, &[SPLIT_MARK], kill, &mut jitter, millis);
+        eprintln!("split trial {}: {attempts} runs, {stopped} stopped, codes {codes:?}", trial + 1);
+        assert!(bytes(&file(dir.path(), &name)) == want, "a resumed split-SGD model differs");
+    }
 }
 
 /// The same with `--precision f64`: the checkpoint holds F64 tensors and the resumed run
@@ -283,4 +328,18 @@ fn same_seed_same_bytes_and_checkpointing_does_not_change_the_model() {
     let o = run_in(dir.path(), &args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(bytes(&file(dir.path(), "with-ck.safetensors")) == a);
+}
+
+/// Divergence on the two-thread split path: exit 3, one line naming epoch and batch, no model.
+#[test]
+fn split_hidden_sgd_divergence_exits_3() {
+    let dir = tempdir();
+    let out = arg(dir.path(), "m.safetensors");
+    let args = flags_with(&[SPLIT_MARK, "--out", &out]);
+    let args: Vec<&str> = args.iter().map(|s| if s == "0.5" { "1e9" } else { s.as_str() }).collect();
+    let o = run_in(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("diverged at epoch 1, batch") && err.lines().count() == 1, "{err}");
+    assert!(!file(dir.path(), "m.safetensors").exists());
 }
