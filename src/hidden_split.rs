@@ -138,6 +138,8 @@ pub fn sgd_batches<F: TrainFloat>(
             F::from_f32s(&mut local.x[r * n0..(r + 1) * n0], &data.x[i * n0..(i + 1) * n0]);
             F::from_f32s(&mut local.y[r * n2..(r + 1) * n2], &data.y[i * n2..(i + 1) * n2]);
         }
+        let next = &order[((b + 1) * m).min(n)..((b + 2) * m).min(n)];
+        crate::train::prefetch(data, next);
         let (x, y) = (&local.x[..rows * n0], &local.y[..rows * n2]);
         // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
         for half in mine.iter_mut() {

@@ -686,7 +686,7 @@ const PREFETCH_LINES: usize = 4;
 /// the page walk and the hardware's stream prefetcher, while prefetching all 49 lines of an MNIST
 /// row stalls on the line-fill buffers (Nielsen's run: 3.59 s all lines or none, 3.46 s with 2–8).
 /// A hint only: it changes no value.
-fn prefetch(data: &Dataset, indices: &[usize]) {
+pub(crate) fn prefetch(data: &Dataset, indices: &[usize]) {
     #[cfg(target_arch = "x86_64")]
     for &i in indices {
         let row = &data.x[i * data.n_features..(i + 1) * data.n_features];
