@@ -32,7 +32,7 @@ const FLAGS: &[&str] = &[
 ];
 
 fn flags_with(extra: &[&str]) -> Vec<String> {
-    let base = if extra.contains(&SPLIT_MARK) { &SPLIT_FLAGS[..] } else { FLAGS };
+    let base = if extra.contains(&SPLIT_MARK) { SPLIT_FLAGS } else { FLAGS };
     base.iter().chain(extra.iter().filter(|a| **a != SPLIT_MARK)).map(|s| s.to_string()).collect()
 }
 
