@@ -14,9 +14,11 @@
 //!    thread 0 also W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ² (a few thousand
 //!    multiply–adds; the other thread reads W² again only after the next batch's first barrier).
 //!
-//! A third barrier starts each batch, where the threads agree whether to go on. Every product is
-//! the one [`Network::sgd_step`] computes, cut along output columns, which leaves each sum's order
-//! unchanged: the weights are bit-identical to the one-thread run (tested).
+//! There is no barrier between batches: the helper may gather and start the next batch while
+//! thread 0 updates the output layer (A¹ is kept twice, by batch parity, for that). To stop, thread
+//! 0 meets the helper at its next first barrier with a flag down. With one thread the same
+//! half-size products run in turn, so the weights do not depend on the number of threads
+//! (tested); for Nielsen's shapes they are also those of [`Network::sgd_step`].
 
 use crate::data::Dataset;
 use crate::float::Scalar;
@@ -113,14 +115,17 @@ pub fn sgd_batches<F: TrainFloat>(
     let (w1r, b1r) = net.layer_ranges(0);
     let (w2r, b2r) = net.layer_ranges(1);
     let n = data.len();
-    let mut a1 = vec![F::zero(); m * n1];
+    // A¹ twice, by batch parity: the helper may fill the next batch's while thread 0 still reads
+    // this one's for the output layer's update.
+    let mut a1 = [vec![F::zero(); m * n1], vec![F::zero(); m * n1]];
     let mut halves: Vec<Half<F>> = [0..n1 / 2, n1 / 2..n1]
         .into_iter()
         .map(|j| Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j })
         .collect();
     let mut locals: Vec<Local<F>> = (0..1 + usize::from(two_threads)).map(|_| Local::new(m, n0, n2)).collect();
     let params = SharedMut::new(net.params_mut());
-    let a1s = SharedMut::new(&mut a1);
+    let [a1_even, a1_odd] = &mut a1;
+    let a1_both = [SharedMut::new(a1_even), SharedMut::new(a1_odd)];
     let barrier = &Barrier { arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) };
     let go = AtomicBool::new(true);
     let bad_weight = AtomicUsize::new(usize::MAX);
@@ -130,8 +135,10 @@ pub fn sgd_batches<F: TrainFloat>(
         }
     };
     // Batch b for the halves in `mine` (with the output layer's update if `output`); returns the
-    // batch cost, which every thread computes.
-    let work = |b: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], output: bool| -> f64 {
+    // batch cost, which every thread computes, or None when `go` (the helper's) said stop at the
+    // first barrier.
+    let work = |b: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], output: bool, go: Option<&AtomicBool>| {
+        let a1s = &a1_both[b % 2];
         let idx = &order[b * m..((b + 1) * m).min(n)];
         let rows = idx.len();
         for (r, &i) in idx.iter().enumerate() {
@@ -160,6 +167,9 @@ pub fn sgd_batches<F: TrainFloat>(
             }
         }
         sync();
+        if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
+            return None;
+        }
         // 2. The output layer, as Network::row_pass does it for its last layer.
         // SAFETY: between the first and second barriers A¹, W² and b² are only read.
         let (a1, w2, b2) = unsafe { (a1s.view(0..rows * n1), params.view(w2r.clone()), params.view(b2r.clone())) };
@@ -181,7 +191,7 @@ pub fn sgd_batches<F: TrainFloat>(
         }
         sync();
         if !cost_sum.is_finite() {
-            return cost_sum;
+            return Some(cost_sum);
         }
         // 5. The updates of these hidden units; with `output` also of the output layer.
         let alpha = F::zero() - eta;
@@ -202,8 +212,8 @@ pub fn sgd_batches<F: TrainFloat>(
             F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
         }
         if output {
-            // SAFETY: the other thread reads W², b² and A¹ again only after the next batch's
-            // first barrier, which this thread reaches after these writes.
+            // SAFETY: the other thread reads W² and b² again only after the next batch's first
+            // barrier, which this thread reaches after these writes, and fills the other A¹.
             let (w2, b2, a1) = unsafe { (params.part(w2r.clone()), params.part(b2r.clone()), a1s.view(0..rows * n1)) };
             F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
             for (k, b) in b2.iter_mut().enumerate() {
@@ -211,7 +221,7 @@ pub fn sgd_batches<F: TrainFloat>(
                 *b = F::one() * *b + alpha * sum;
             }
         }
-        cost_sum
+        Some(cost_sum)
     };
     // A check of the weights the thread writes: its halves' W¹ rows and b¹, and the output layer.
     let check = |mine: &[&mut Half<F>], output: bool| {
@@ -240,18 +250,14 @@ pub fn sgd_batches<F: TrainFloat>(
             let helper = scope.spawn(move || {
                 let mut mine = [h1];
                 for (k, b) in batches_h.enumerate() {
-                    barrier.wait();
-                    if !go.load(Ordering::Acquire) {
-                        return;
-                    }
-                    if !work(b, local1, &mut mine, false).is_finite() {
-                        return;
+                    match work(b, local1, &mut mine, false, Some(go)) {
+                        Some(cost) if cost.is_finite() => {}
+                        _ => return,
                     }
                     if check_every > 0 && (k + 1) % check_every == 0 {
                         check(&mine, false);
                     }
                 }
-                barrier.wait();
             });
             (vec![h0], Some(helper))
         } else {
@@ -263,12 +269,13 @@ pub fn sgd_batches<F: TrainFloat>(
             let weight = bad_weight.load(Ordering::Relaxed);
             if asked || weight != usize::MAX {
                 stop = Some(if asked { Stop::Asked } else { Stop::Weight(weight) });
+                // Met at the helper's first barrier of batch b, which it reaches only after
+                // finishing batch b − 1; it then stops without touching the weights.
                 go.store(false, Ordering::Release);
                 sync();
                 break;
             }
-            sync();
-            let cost_sum = work(b, local0, &mut main_halves, true);
+            let cost_sum = work(b, local0, &mut main_halves, true, None).expect("the calling thread is never stopped");
             if !cost_sum.is_finite() {
                 stop = Some(Stop::Cost(cost_sum));
                 break;
@@ -278,9 +285,6 @@ pub fn sgd_batches<F: TrainFloat>(
             }
             done += 1;
             after(b, cost_sum);
-        }
-        if stop.is_none() {
-            sync();
         }
         if let Some(h) = helper {
             h.join().expect("the helper thread does not panic");
