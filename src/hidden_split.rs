@@ -22,7 +22,7 @@
 
 use crate::data::Dataset;
 use crate::float::Scalar;
-use crate::network::Network;
+use crate::network::{Network, bias_step, finish_output};
 use crate::parallel::SharedMut;
 use crate::train::TrainFloat;
 use std::hint::spin_loop;
@@ -175,9 +175,7 @@ pub fn sgd_batches<F: TrainFloat>(
         let (a1, w2, b2) = unsafe { (a1s.view(0..rows * n1), params.view(w2r.clone()), params.view(b2r.clone())) };
         let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
         F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
-        a2.chunks_exact_mut(n2).for_each(|row| row.iter_mut().zip(b2).for_each(|(z, &b)| *z = *z + b));
-        z2.copy_from_slice(a2);
-        act2.apply(a2, n2);
+        finish_output(act2, a2, z2, b2);
         let cost_sum = cost.total(act2, a2, z2, y, n2);
         cost.output_delta_of_mean(act2, a2, y, d2, n2, rows);
         // 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'.
@@ -205,10 +203,7 @@ pub fn sgd_batches<F: TrainFloat>(
                     params.part(b1r.start + j.start..b1r.start + j.end),
                 )
             };
-            for (q, b) in b1.iter_mut().enumerate() {
-                let sum = d1_j.iter().skip(q).step_by(h).fold(F::zero(), |s, &d| s + d);
-                *b = F::one() * *b + alpha * sum;
-            }
+            bias_step(b1, d1_j, h, 0, alpha, F::one());
             F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
         }
         if output {
@@ -216,10 +211,7 @@ pub fn sgd_batches<F: TrainFloat>(
             // barrier, which this thread reaches after these writes, and fills the other A¹.
             let (w2, b2, a1) = unsafe { (params.part(w2r.clone()), params.part(b2r.clone()), a1s.view(0..rows * n1)) };
             F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
-            for (k, b) in b2.iter_mut().enumerate() {
-                let sum = d2.iter().skip(k).step_by(n2).fold(F::zero(), |s, &d| s + d);
-                *b = F::one() * *b + alpha * sum;
-            }
+            bias_step(b2, d2, n2, 0, alpha, F::one());
         }
         Some(cost_sum)
     };

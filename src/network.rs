@@ -185,11 +185,9 @@ impl<F: Scalar> Network<F> {
                 F::gemm(m, n_in, n_out, F::one(), input, n_in, 1, self.weight(l), 1, n_in, F::zero(), a, n_out, 1);
                 let b = self.bias(l);
                 if l == last {
-                    // The output layer keeps z (for a stable cross-entropy): bias, copy, then σ.
-                    a.chunks_exact_mut(n_out).for_each(|row| row.iter_mut().zip(b).for_each(|(z, &b)| *z = *z + b));
                     // SAFETY: disjoint rows, as above.
-                    unsafe { z_all.part(r.start * n_out..r.end * n_out) }.copy_from_slice(a);
-                    self.activations[l].apply(a, n_out);
+                    let z = unsafe { z_all.part(r.start * n_out..r.end * n_out) };
+                    finish_output(self.activations[l], a, z, b);
                 } else {
                     // A = σ(Z + b) in one pass.
                     self.activations[l].apply_biased(a, b);
@@ -259,11 +257,7 @@ impl<F: Scalar> Network<F> {
                     target.part(b_range.start + j.start..b_range.start + j.end),
                 )
             };
-            // T_b ← β_b T_b + α Σ_rows δ, summing rows in order.
-            for (jj, tb) in j.clone().zip(tb) {
-                let sum = delta.iter().skip(jj).step_by(n_out).fold(F::zero(), |s, &d| s + d);
-                *tb = if beta_b == F::zero() { alpha * sum } else { beta_b * *tb + alpha * sum };
-            }
+            bias_step(tb, delta, n_out, j.start, alpha, beta_b);
             // T_W ← β T_W + α δᵀ Aˡ⁻¹; δᵀ (these units' columns of δ) is the strided view (1, n_out).
             F::gemm(j.len(), rows, n_in, alpha, &delta[j.start..], 1, n_out, a_prev, n_in, 1, beta, tw, n_in, 1);
         };
@@ -359,6 +353,23 @@ impl<F: Scalar> Network<F> {
             start += rows;
         }
         total / n.max(1) as f64
+    }
+}
+
+/// The output layer after the product Z = A Wᵀ (in `a`, rows × b.len()): z = Z + b is kept in `z`
+/// (for a stable cross-entropy), then a = σ(z).
+pub(crate) fn finish_output<F: Scalar>(act: Activation, a: &mut [F], z: &mut [F], b: &[F]) {
+    a.chunks_exact_mut(b.len()).for_each(|row| row.iter_mut().zip(b).for_each(|(z, &b)| *z = *z + b));
+    z.copy_from_slice(a);
+    act.apply(a, b.len());
+}
+
+/// T_b ← β_b T_b + α Σ_rows δ[:, first + q] for each q of `tb` (T_b ← α Σ when β_b = 0), with δ
+/// rows × `width` and the rows summed in order: the bias part of the update (or gradient).
+pub(crate) fn bias_step<F: Scalar>(tb: &mut [F], delta: &[F], width: usize, first: usize, alpha: F, beta_b: F) {
+    for (q, t) in tb.iter_mut().enumerate() {
+        let sum = delta.iter().skip(first + q).step_by(width).fold(F::zero(), |s, &d| s + d);
+        *t = if beta_b == F::zero() { alpha * sum } else { beta_b * *t + alpha * sum };
     }
 }
 

@@ -486,6 +486,7 @@ pub fn train_resumable<F: TrainFloat>(
         if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
             state.order.shuffle(&mut state.rng);
         }
+        // The split path runs the whole epoch itself; the loop below is for every other case.
         let first = if split_hidden { batches } else { state.batch };
         if split_hidden {
             let b0 = state.batch;
@@ -511,25 +512,13 @@ pub fn train_resumable<F: TrainFloat>(
                 Some(Stop::Cost(c)) => {
                     return Err(Error::Diverged { epoch, batch: at + 1, what: format!("batch cost is {c}") });
                 }
-                Some(Stop::Weight(i)) => {
-                    return Err(Error::Diverged {
-                        epoch,
-                        batch: at,
-                        what: format!("parameter {i} became {}", net.params()[i]),
-                    });
-                }
+                Some(Stop::Weight(i)) => return Err(weight_diverged(net.params(), i, epoch, at)),
                 Some(Stop::Asked) => {
                     state.epoch_seconds += t0.elapsed().as_secs_f64();
                     state.seconds = elapsed(&start);
-                    control.save(net, state)?;
-                    return Err(Error::Interrupted(format!("stopped after epoch {epoch} batch {at}/{batches}")));
+                    return Err(interrupted(control, net, state, format!("epoch {epoch} batch {at}/{batches}"))?);
                 }
-                None => {}
-            }
-            if !F::all_finite(net.params()) {
-                let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
-                let what = format!("parameter {i} became {}", net.params()[i]);
-                return Err(Error::Diverged { epoch, batch: batches, what });
+                None => check_weights(net.params(), epoch, batches)?,
             }
         }
         for b in first..batches {
@@ -571,14 +560,8 @@ pub fn train_resumable<F: TrainFloat>(
             // The weights every FINITE_CHECK_EVERY batches, at the end of the epoch and before an
             // interrupted run saves (a pass over all of them costs 4% of Nielsen's run per batch);
             // the batch cost above every batch.
-            let check = (b + 1) % FINITE_CHECK_EVERY == 0 || b + 1 == batches || control.interrupted();
-            if check && !F::all_finite(net.params()) {
-                let i = net.params().iter().position(|p| !p.is_finite()).unwrap_or(0);
-                return Err(Error::Diverged {
-                    epoch,
-                    batch: b + 1,
-                    what: format!("parameter {i} became {}", net.params()[i]),
-                });
+            if (b + 1) % FINITE_CHECK_EVERY == 0 || b + 1 == batches || control.interrupted() {
+                check_weights(net.params(), epoch, b + 1)?;
             }
             state.updates += 1;
             state.batch = b + 1;
@@ -586,8 +569,7 @@ pub fn train_resumable<F: TrainFloat>(
             if control.interrupted() {
                 state.epoch_seconds += t0.elapsed().as_secs_f64();
                 state.seconds = elapsed(&start);
-                control.save(net, state)?;
-                return Err(Error::Interrupted(format!("stopped after epoch {epoch} batch {}/{batches}", b + 1)));
+                return Err(interrupted(control, net, state, format!("epoch {epoch} batch {}/{batches}", b + 1))?);
             }
         }
         let [train_m, validation, test] = evaluate_splits(&F::as_f32(net), splits, plan.monitor, &mut eval_ws);
@@ -676,6 +658,30 @@ pub fn train_resumable<F: TrainFloat>(
 /// diverging run is stopped at most this many batches after its weights stop being finite, and
 /// never evaluated, checkpointed or saved with them. The batch cost is checked after every batch.
 pub const FINITE_CHECK_EVERY: usize = 16;
+
+/// [`Error::Diverged`] at `batch` of `epoch` when a weight is not finite, naming the first.
+fn check_weights<F: TrainFloat>(params: &[F], epoch: usize, batch: usize) -> Result<()> {
+    match F::all_finite(params) {
+        true => Ok(()),
+        false => Err(weight_diverged(params, params.iter().position(|p| !p.is_finite()).unwrap_or(0), epoch, batch)),
+    }
+}
+
+/// [`Error::Diverged`] naming parameter `i`.
+fn weight_diverged<F: Scalar>(params: &[F], i: usize, epoch: usize, batch: usize) -> Error {
+    Error::Diverged { epoch, batch, what: format!("parameter {i} became {}", params[i]) }
+}
+
+/// Saves the checkpoint of a run stopped mid-epoch (`at`: where) and returns the error reporting it.
+fn interrupted<F: Scalar>(
+    control: &mut Control<'_, F>,
+    net: &Network<F>,
+    state: &TrainState<F>,
+    at: String,
+) -> Result<Error> {
+    control.save(net, state)?;
+    Ok(Error::Interrupted(format!("stopped after {at}")))
+}
 
 /// Cache lines (16 f32) prefetched at the start of each row by [`prefetch`].
 const PREFETCH_LINES: usize = 4;

@@ -32,12 +32,15 @@ const FLAGS: &[&str] = &[
 ];
 
 fn flags_with(extra: &[&str]) -> Vec<String> {
-    let base = if extra.contains(&SPLIT_MARK) { SPLIT_FLAGS } else { FLAGS };
-    base.iter().chain(extra.iter().filter(|a| **a != SPLIT_MARK)).map(|s| s.to_string()).collect()
+    flags_of(FLAGS, extra)
+}
+
+fn flags_of(base: &[&str], extra: &[&str]) -> Vec<String> {
+    base.iter().chain(extra).map(|s| s.to_string()).collect()
 }
 
 /// Plain SGD of a one-hidden-layer network on two threads (the `hidden_split` path, whose helper
-/// thread must stop cleanly at a batch boundary). Selected by putting `SPLIT_MARK` in `extra`.
+/// thread must stop cleanly at a batch boundary); η comes with the test.
 const SPLIT_FLAGS: &[&str] = &[
     "train",
     "--dataset",
@@ -50,25 +53,22 @@ const SPLIT_FLAGS: &[&str] = &[
     "10",
     "--optimizer",
     "sgd",
-    "--eta",
-    "0.5",
     "--lambda",
     "0.1",
     "--threads",
     "2",
     "--quiet",
 ];
-const SPLIT_MARK: &str = "<split>";
 
 /// The model bytes of the run left alone, and how long it took in milliseconds (kill delays are
 /// drawn below that, so debug and release binaries are both interrupted mid-run).
 fn uninterrupted(dir: &std::path::Path) -> (Vec<u8>, u64) {
-    uninterrupted_with(dir, &[])
+    uninterrupted_with(dir, FLAGS, &[])
 }
 
-fn uninterrupted_with(dir: &std::path::Path, extra: &[&str]) -> (Vec<u8>, u64) {
+fn uninterrupted_with(dir: &std::path::Path, base: &[&str], extra: &[&str]) -> (Vec<u8>, u64) {
     let out = arg(dir, "reference.safetensors");
-    let args = flags_with(&[&["--out", &out][..], extra].concat());
+    let args = flags_of(base, &[&["--out", &out][..], extra].concat());
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let start = std::time::Instant::now();
     let o = run_in(dir, &args);
@@ -86,12 +86,13 @@ fn run_until_done(
     jitter: &mut Jitter,
     max_delay_ms: u64,
 ) -> (usize, usize, Vec<Option<i32>>) {
-    run_until_done_with(dir, out, &[], stop, jitter, max_delay_ms)
+    run_until_done_with(dir, out, FLAGS, &[], stop, jitter, max_delay_ms)
 }
 
 fn run_until_done_with(
     dir: &std::path::Path,
     out: &str,
+    base: &[&str],
     extra: &[&str],
     mut stop: impl FnMut(&mut std::process::Child),
     jitter: &mut Jitter,
@@ -105,7 +106,7 @@ fn run_until_done_with(
         let args = if file(dir, "ck").join("checkpoint.safetensors").is_file() {
             vec!["train".to_string(), "--resume".into(), ck.clone(), "--quiet".into()]
         } else {
-            flags_with(&[&["--out", out, "--checkpoint", &ck][..], extra].concat())
+            flags_of(base, &[&["--out", out, "--checkpoint", &ck][..], extra].concat())
         };
         let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
         let mut child = spawn(dir, &args);
@@ -158,24 +159,40 @@ fn sigkill_at_random_moments_then_resume_is_bit_identical() {
     assert_eq!(identical, trials, "a resumed model differs");
 }
 
+/// Stops (SIGINT on the first trial when `sigint_first`, else SIGKILL) and resumes `trials` runs of
+/// `base` + `extra` until each finishes; every final model must be `want`'s bytes.
+#[allow(clippy::too_many_arguments)]
+fn assert_resumes_to(
+    dir: &std::path::Path,
+    tag: &str,
+    base: &[&str],
+    extra: &[&str],
+    want: &[u8],
+    millis: u64,
+    trials: usize,
+    sigint_first: bool,
+) {
+    let mut jitter = Jitter::new();
+    for trial in 0..trials {
+        let _ = std::fs::remove_dir_all(file(dir, "ck"));
+        let name = format!("{tag}-{trial}.safetensors");
+        let out = arg(dir, &name);
+        let stop = |c: &mut std::process::Child| {
+            if trial == 0 && sigint_first { sigint(c) } else { c.kill().expect("SIGKILL") }
+        };
+        let (attempts, stopped, codes) = run_until_done_with(dir, &out, base, extra, stop, &mut jitter, millis);
+        eprintln!("{tag} trial {}: {attempts} runs, {stopped} stopped, codes {codes:?}", trial + 1);
+        assert!(bytes(&file(dir, &name)) == want, "a resumed {tag} model differs");
+    }
+}
+
 /// The same for the two-thread hidden-unit split of plain SGD.
 #[test]
 fn split_hidden_sgd_resumes_bit_identically() {
     let dir = tempdir();
-    let (want, millis) = uninterrupted_with(dir.path(), &[SPLIT_MARK]);
-    let mut jitter = Jitter::new();
-    for trial in 0..3 {
-        let _ = std::fs::remove_dir_all(file(dir.path(), "ck"));
-        let name = format!("split-{trial}.safetensors");
-        let out = arg(dir.path(), &name);
-        let kill = |c: &mut std::process::Child| {
-            if trial == 0 { sigint(c) } else { c.kill().expect("SIGKILL") }
-        };
-        let (attempts, stopped, codes) =
-            run_until_done_with(dir.path(), &out, &[SPLIT_MARK], kill, &mut jitter, millis);
-        eprintln!("split trial {}: {attempts} runs, {stopped} stopped, codes {codes:?}", trial + 1);
-        assert!(bytes(&file(dir.path(), &name)) == want, "a resumed split-SGD model differs");
-    }
+    let eta = ["--eta", "0.5"];
+    let (want, millis) = uninterrupted_with(dir.path(), SPLIT_FLAGS, &eta);
+    assert_resumes_to(dir.path(), "split", SPLIT_FLAGS, &eta, &want, millis, 3, true);
 }
 
 /// The same with `--precision f64`: the checkpoint holds F64 tensors and the resumed run
@@ -184,19 +201,10 @@ fn split_hidden_sgd_resumes_bit_identically() {
 fn f64_runs_resume_bit_identically_too() {
     let dir = tempdir();
     let f64_flags = ["--precision", "f64"];
-    let (want, millis) = uninterrupted_with(dir.path(), &f64_flags);
+    let (want, millis) = uninterrupted_with(dir.path(), FLAGS, &f64_flags);
     let (f32_model, _) = uninterrupted(dir.path());
     assert_ne!(want, f32_model, "f64 training gives other (rounded) weights than f32 training");
-    let mut jitter = Jitter::new();
-    for trial in 0..2 {
-        let _ = std::fs::remove_dir_all(file(dir.path(), "ck"));
-        let name = format!("f64-{trial}.safetensors");
-        let out = arg(dir.path(), &name);
-        let (attempts, killed, _) =
-            run_until_done_with(dir.path(), &out, &f64_flags, |c| c.kill().expect("SIGKILL"), &mut jitter, millis);
-        eprintln!("f64 trial {}: {attempts} runs, {killed} killed", trial + 1);
-        assert!(bytes(&file(dir.path(), &name)) == want, "a resumed f64 model differs");
-    }
+    assert_resumes_to(dir.path(), "f64", FLAGS, &f64_flags, &want, millis, 2, false);
 }
 
 #[test]
@@ -335,8 +343,8 @@ fn same_seed_same_bytes_and_checkpointing_does_not_change_the_model() {
 fn split_hidden_sgd_divergence_exits_3() {
     let dir = tempdir();
     let out = arg(dir.path(), "m.safetensors");
-    let args = flags_with(&[SPLIT_MARK, "--out", &out]);
-    let args: Vec<&str> = args.iter().map(|s| if s == "0.5" { "1e9" } else { s.as_str() }).collect();
+    let args = flags_of(SPLIT_FLAGS, &["--eta", "1e9", "--out", &out]);
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let o = run_in(dir.path(), &args);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
