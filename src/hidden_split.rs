@@ -65,19 +65,17 @@ impl Barrier {
     }
 }
 
-/// Per-thread buffers: the gathered batch and the output layer's values.
+/// Per-thread buffers: the output layer's values.
 struct Local<F> {
-    x: Vec<F>,
-    y: Vec<F>,
     a2: Vec<F>,
     z2: Vec<F>,
     d2: Vec<F>,
 }
 
 impl<F: Scalar> Local<F> {
-    fn new(m: usize, n0: usize, n2: usize) -> Self {
+    fn new(m: usize, n2: usize) -> Self {
         let v = |len| vec![F::zero(); len];
-        Local { x: v(m * n0), y: v(m * n2), a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
+        Local { a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
     }
 }
 
@@ -122,7 +120,34 @@ pub fn sgd_batches<F: TrainFloat>(
         .into_iter()
         .map(|j| Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j })
         .collect();
-    let mut locals: Vec<Local<F>> = (0..1 + usize::from(two_threads)).map(|_| Local::new(m, n0, n2)).collect();
+    let threads = 1 + usize::from(two_threads);
+    let mut locals: Vec<Local<F>> = (0..threads).map(|_| Local::new(m, n2)).collect();
+    // X and Y of a batch, also by parity: each thread gathers its share of batch b + 1's rows
+    // between batch b's two barriers, and the rows of batch b + 2 are prefetched meanwhile.
+    let [mut x_even, mut x_odd] = [vec![F::zero(); m * n0], vec![F::zero(); m * n0]];
+    let [mut y_even, mut y_odd] = [vec![F::zero(); m * n2], vec![F::zero(); m * n2]];
+    let xy_both = [
+        (SharedMut::new(&mut x_even), SharedMut::new(&mut y_even)),
+        (SharedMut::new(&mut x_odd), SharedMut::new(&mut y_odd)),
+    ];
+    let batch_rows = |b: usize| &order[(b * m).min(n)..((b + 1) * m).min(n)];
+    // Thread t's share of a batch's rows: rows t·r/T .. (t+1)·r/T.
+    let share = |len: usize, t: usize| t * len / threads..(t + 1) * len / threads;
+    let gather = |b: usize, t: usize| {
+        let (x, y) = &xy_both[b % 2];
+        let rows = batch_rows(b);
+        for r in share(rows.len(), t) {
+            let i = rows[r];
+            // SAFETY: row r of batch b's buffers is written by thread t alone, and read only after
+            // the barrier that follows (see `work`).
+            unsafe {
+                F::from_f32s(x.part(r * n0..(r + 1) * n0), &data.x[i * n0..(i + 1) * n0]);
+                F::from_f32s(y.part(r * n2..(r + 1) * n2), &data.y[i * n2..(i + 1) * n2]);
+            }
+        }
+        let next = batch_rows(b + 1);
+        crate::train::prefetch(data, &next[share(next.len(), t)]);
+    };
     let params = SharedMut::new(net.params_mut());
     let [a1_even, a1_odd] = &mut a1;
     let a1_both = [SharedMut::new(a1_even), SharedMut::new(a1_odd)];
@@ -137,17 +162,14 @@ pub fn sgd_batches<F: TrainFloat>(
     // Batch b for the halves in `mine` (with the output layer's update if `output`); returns the
     // batch cost, which every thread computes, or None when `go` (the helper's) said stop at the
     // first barrier.
-    let work = |b: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], output: bool, go: Option<&AtomicBool>| {
+    let last = batches.end;
+    let work = |b: usize, t: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], go: Option<&AtomicBool>| {
         let a1s = &a1_both[b % 2];
-        let idx = &order[b * m..((b + 1) * m).min(n)];
-        let rows = idx.len();
-        for (r, &i) in idx.iter().enumerate() {
-            F::from_f32s(&mut local.x[r * n0..(r + 1) * n0], &data.x[i * n0..(i + 1) * n0]);
-            F::from_f32s(&mut local.y[r * n2..(r + 1) * n2], &data.y[i * n2..(i + 1) * n2]);
-        }
-        let next = &order[((b + 1) * m).min(n)..((b + 2) * m).min(n)];
-        crate::train::prefetch(data, next);
-        let (x, y) = (&local.x[..rows * n0], &local.y[..rows * n2]);
+        let rows = batch_rows(b).len();
+        // SAFETY: batch b's rows were gathered before batch b − 1's second barrier (or before the
+        // helper started). Their buffer is next written for batch b + 2, by a thread past batch
+        // b + 1's first barrier, which the other thread reaches only after its last read here.
+        let (x, y) = unsafe { (xy_both[b % 2].0.view(0..rows * n0), xy_both[b % 2].1.view(0..rows * n2)) };
         // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
         for half in mine.iter_mut() {
             let (j, h) = (half.j.clone(), half.j.len());
@@ -187,6 +209,10 @@ pub fn sgd_batches<F: TrainFloat>(
                 act1.mul_derivative(d1_j, &half.a1[..rows * h]);
             }
         }
+        // 4. This thread's share of the next batch's rows, while both are between the barriers.
+        if b + 1 < last {
+            gather(b + 1, t);
+        }
         sync();
         if !cost_sum.is_finite() {
             return Some(cost_sum);
@@ -206,7 +232,7 @@ pub fn sgd_batches<F: TrainFloat>(
             bias_step(b1, d1_j, h, 0, alpha, F::one());
             F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
         }
-        if output {
+        if t == 0 {
             // SAFETY: the other thread reads W² and b² again only after the next batch's first
             // barrier, which this thread reaches after these writes, and fills the other A¹.
             let (w2, b2, a1) = unsafe { (params.part(w2r.clone()), params.part(b2r.clone()), a1s.view(0..rows * n1)) };
@@ -236,13 +262,16 @@ pub fn sgd_batches<F: TrainFloat>(
     let (h0, h1) = (halves.next().expect("two halves"), halves.next().expect("two halves"));
     let mut locals = locals.iter_mut();
     let local0 = locals.next().expect("one thread");
+    for t in 0..threads {
+        gather(batches.start, t);
+    }
     std::thread::scope(|scope| {
         let (mut main_halves, helper) = if two_threads {
             let local1 = locals.next().expect("two threads");
             let helper = scope.spawn(move || {
                 let mut mine = [h1];
                 for (k, b) in batches_h.enumerate() {
-                    match work(b, local1, &mut mine, false, Some(go)) {
+                    match work(b, 1, local1, &mut mine, Some(go)) {
                         Some(cost) if cost.is_finite() => {}
                         _ => return,
                     }
@@ -267,7 +296,7 @@ pub fn sgd_batches<F: TrainFloat>(
                 sync();
                 break;
             }
-            let cost_sum = work(b, local0, &mut main_halves, true, None).expect("the calling thread is never stopped");
+            let cost_sum = work(b, 0, local0, &mut main_halves, None).expect("the calling thread is never stopped");
             if !cost_sum.is_finite() {
                 stop = Some(Stop::Cost(cost_sum));
                 break;
