@@ -252,7 +252,9 @@ pub fn sgd_batches<F: TrainFloat>(
             .chain([out(&w2r), out(&b2r)]);
         for r in own {
             // SAFETY: read between batches, of parameters this thread alone writes.
-            if let Some(i) = unsafe { params.view(r.clone()) }.iter().position(|v| !v.is_finite()) {
+            let w = unsafe { params.view(r.clone()) };
+            if !F::all_finite(w) {
+                let i = w.iter().position(|v| !v.is_finite()).expect("a value that is not finite");
                 bad_weight.fetch_min(r.start + i, Ordering::Relaxed);
             }
         }
