@@ -161,8 +161,28 @@ impl<F: Scalar> Rule<F> {
         Rule { kind, eta: F::of(eta), mu: F::of(momentum), step: F::of(eta / c1), inv_sqrt_c2: F::of(1.0 / c2.sqrt()) }
     }
 
-    /// Updates `params` (and the moments `m`, `v` the rule keeps; empty otherwise) from `grad`.
+    /// Updates `params` (and the moments `m`, `v` the rule keeps; empty otherwise) from `grad`;
+    /// with AVX2 where the CPU has it (chosen at run time). Adam's square root and division are
+    /// most of a deep network's step, and the baseline x86-64 build does them 4 lanes at a time.
+    /// Both paths give the same bits: IEEE √ and ÷ are exactly rounded at any width, and Rust
+    /// never fuses a multiply with an add on its own.
     fn apply(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.apply_avx2(params, grad, m, v) };
+        }
+        self.apply_lanes(params, grad, m, v);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn apply_avx2(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
+        self.apply_lanes(params, grad, m, v);
+    }
+
+    #[inline(always)]
+    fn apply_lanes(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
         let (eta_f, mu) = (self.eta, self.mu);
         match self.kind {
             Optimizer::Sgd | Optimizer::Lm => {
@@ -186,6 +206,7 @@ impl<F: Scalar> Rule<F> {
 
     /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η m̂ / (√v̂ + ε),
     /// with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+    #[inline(always)]
     fn adam(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
         let (b1, b2) = (F::of(ADAM_BETA1), F::of(ADAM_BETA2));
         let (step, inv_sqrt_c2, eps, one) = (self.step, self.inv_sqrt_c2, F::of(ADAM_EPS), F::one());
