@@ -113,8 +113,8 @@ impl<F: Scalar> OptimState<F> {
     /// [`OptimState::step`] with the element-wise work cut into chunks of [`STEP_CHUNK`]
     /// parameters and run on `pool`. Every parameter's update depends on its own values only, so
     /// the result is the same for any number of threads. For large networks the update streams
-    /// four parameter-sized buffers through memory each batch (Adam: 44% of a 784-256-128-10 run
-    /// on one thread); a second core brings a second share of memory bandwidth.
+    /// four parameter-sized buffers through memory each batch (Adam: 8% of a 784-256-128-10 run on
+    /// one thread, 18% on two); a second core brings a second share of memory bandwidth.
     pub fn step_on(&mut self, params: &mut [F], grad: &[F], eta: f64, pool: &Pool) {
         if pool.threads() == 1 || params.len() < 2 * STEP_CHUNK {
             return self.step(params, grad, eta);
