@@ -9,16 +9,19 @@
 //! 2. *barrier*; both threads compute the small output layer: Z² = A¹(W²)ᵀ + b², A² = σ(Z²),
 //!    the batch cost and δ² = ∇ₐC ⊙ σ'(Z²) (of the mean cost);
 //! 3. δ¹[:, J_t] = (δ² W²[:, J_t]) ⊙ σ'(Z¹[:, J_t]);
-//! 4. *barrier* (nobody writes W² before both have read it);
+//! 4. its share of the rows of the batch after next gathered (X and Y);
 //! 5. W¹[J_t] ← βW¹[J_t] − η (δ¹[:, J_t])ᵀ X, b¹[J_t] ← b¹[J_t] − η Σ_rows δ¹[:, J_t];
 //!    thread 0 also W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ² (a few thousand
-//!    multiply–adds; the other thread reads W² again only after the next batch's first barrier).
+//!    multiply–adds), into the second copy of the output layer.
 //!
-//! There is no barrier between batches: the helper may gather and start the next batch while
-//! thread 0 updates the output layer (A¹ is kept twice, by batch parity, for that). To stop, thread
-//! 0 meets the helper at its next first barrier with a flag down. With one thread the same
-//! half-size products run in turn, so the weights do not depend on the number of threads
-//! (tested); for Nielsen's shapes they are also those of [`Network::sgd_step`].
+//! That is one barrier per batch. Whatever one thread may still read while the other is a batch
+//! ahead is kept several times over: A¹ and the output layer (W², b²) twice, by batch parity, and
+//! the gathered rows three times (batch b mod 3). Thread t at batch b is past the barrier of batch
+//! b, so the other thread has finished batch b − 1: the copies of batches b + 1 and b + 2 that t
+//! writes are no longer read, and they are complete before either thread passes batch b + 1's
+//! barrier. To stop, thread 0 meets the helper at its next barrier with a flag down. With one
+//! thread the same half-size products run in turn, so the weights do not depend on the number of
+//! threads (tested); for Nielsen's shapes they are also those of [`Network::sgd_step`].
 
 use crate::data::Dataset;
 use crate::float::Scalar;
@@ -122,24 +125,27 @@ pub fn sgd_batches<F: TrainFloat>(
         .collect();
     let threads = 1 + usize::from(two_threads);
     let mut locals: Vec<Local<F>> = (0..threads).map(|_| Local::new(m, n2)).collect();
-    // X and Y of a batch, also by parity: each thread gathers its share of batch b + 1's rows
-    // between batch b's two barriers, and the rows of batch b + 2 are prefetched meanwhile.
-    let [mut x_even, mut x_odd] = [vec![F::zero(); m * n0], vec![F::zero(); m * n0]];
-    let [mut y_even, mut y_odd] = [vec![F::zero(); m * n2], vec![F::zero(); m * n2]];
-    let xy_both = [
-        (SharedMut::new(&mut x_even), SharedMut::new(&mut y_even)),
-        (SharedMut::new(&mut x_odd), SharedMut::new(&mut y_odd)),
-    ];
+    // X and Y of a batch, three times (batch b mod 3): each thread gathers its share of batch
+    // b + 2's rows during batch b, and prefetches its share of batch b + 3's.
+    let mut xy: Vec<(Vec<F>, Vec<F>)> = (0..3).map(|_| (vec![F::zero(); m * n0], vec![F::zero(); m * n2])).collect();
+    let xy_all: Vec<(SharedMut<F>, SharedMut<F>)> =
+        xy.iter_mut().map(|(x, y)| (SharedMut::new(x), SharedMut::new(y))).collect();
+    // The output layer [W² | b²] twice, by batch parity: batch b reads copy b mod 2, and thread 0
+    // writes its update into the other.
+    let (n_w2, n_out) = (w2r.len(), w2r.len() + b2r.len());
+    let mut out_layer: Vec<Vec<F>> =
+        (0..2).map(|_| net.params()[w2r.clone()].iter().chain(&net.params()[b2r.clone()]).copied().collect()).collect();
+    let out_both: Vec<SharedMut<F>> = out_layer.iter_mut().map(|o| SharedMut::new(o)).collect();
     let batch_rows = |b: usize| &order[(b * m).min(n)..((b + 1) * m).min(n)];
     // Thread t's share of a batch's rows: rows t·r/T .. (t+1)·r/T.
     let share = |len: usize, t: usize| t * len / threads..(t + 1) * len / threads;
     let gather = |b: usize, t: usize| {
-        let (x, y) = &xy_both[b % 2];
+        let (x, y) = &xy_all[b % 3];
         let rows = batch_rows(b);
         for r in share(rows.len(), t) {
             let i = rows[r];
             // SAFETY: row r of batch b's buffers is written by thread t alone, and read only after
-            // the barrier that follows (see `work`).
+            // a barrier that follows (see the module's documentation).
             unsafe {
                 F::from_f32s(x.part(r * n0..(r + 1) * n0), &data.x[i * n0..(i + 1) * n0]);
                 F::from_f32s(y.part(r * n2..(r + 1) * n2), &data.y[i * n2..(i + 1) * n2]);
@@ -159,17 +165,16 @@ pub fn sgd_batches<F: TrainFloat>(
             barrier.wait();
         }
     };
-    // Batch b for the halves in `mine` (with the output layer's update if `output`); returns the
+    // Batch b for the halves in `mine` (with the output layer's update on thread 0); returns the
     // batch cost, which every thread computes, or None when `go` (the helper's) said stop at the
-    // first barrier.
+    // barrier.
     let last = batches.end;
     let work = |b: usize, t: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], go: Option<&AtomicBool>| {
         let a1s = &a1_both[b % 2];
         let rows = batch_rows(b).len();
-        // SAFETY: batch b's rows were gathered before batch b − 1's second barrier (or before the
-        // helper started). Their buffer is next written for batch b + 2, by a thread past batch
-        // b + 1's first barrier, which the other thread reaches only after its last read here.
-        let (x, y) = unsafe { (xy_both[b % 2].0.view(0..rows * n0), xy_both[b % 2].1.view(0..rows * n2)) };
+        // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
+        // and their copy is next written for batch b + 3, during batch b + 1 (module docs).
+        let (x, y) = unsafe { (xy_all[b % 3].0.view(0..rows * n0), xy_all[b % 3].1.view(0..rows * n2)) };
         // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
         for half in mine.iter_mut() {
             let (j, h) = (half.j.clone(), half.j.len());
@@ -193,8 +198,9 @@ pub fn sgd_batches<F: TrainFloat>(
             return None;
         }
         // 2. The output layer, as Network::row_pass does it for its last layer.
-        // SAFETY: between the first and second barriers A¹, W² and b² are only read.
-        let (a1, w2, b2) = unsafe { (a1s.view(0..rows * n1), params.view(w2r.clone()), params.view(b2r.clone())) };
+        // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
+        let (a1, w2b2) = unsafe { (a1s.view(0..rows * n1), out_both[b % 2].view(0..n_out)) };
+        let (w2, b2) = w2b2.split_at(n_w2);
         let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
         F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
         finish_output(act2, a2, z2, b2);
@@ -209,11 +215,10 @@ pub fn sgd_batches<F: TrainFloat>(
                 act1.mul_derivative(d1_j, &half.a1[..rows * h]);
             }
         }
-        // 4. This thread's share of the next batch's rows, while both are between the barriers.
-        if b + 1 < last {
-            gather(b + 1, t);
+        // 4. This thread's share of the rows of the batch after next.
+        if b + 2 < last {
+            gather(b + 2, t);
         }
-        sync();
         if !cost_sum.is_finite() {
             return Some(cost_sum);
         }
@@ -233,30 +238,38 @@ pub fn sgd_batches<F: TrainFloat>(
             F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
         }
         if t == 0 {
-            // SAFETY: the other thread reads W² and b² again only after the next batch's first
-            // barrier, which this thread reaches after these writes, and fills the other A¹.
-            let (w2, b2, a1) = unsafe { (params.part(w2r.clone()), params.part(b2r.clone()), a1s.view(0..rows * n1)) };
+            // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which the other
+            // thread has finished; it reads this copy only after the next barrier.
+            let next = unsafe { out_both[(b + 1) % 2].part(0..n_out) };
+            next.copy_from_slice(w2b2);
+            let (w2, b2) = next.split_at_mut(n_w2);
             F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
             bias_step(b2, d2, n2, 0, alpha, F::one());
         }
         Some(cost_sum)
     };
-    // A check of the weights the thread writes: its halves' W¹ rows and b¹, and the output layer.
-    let check = |mine: &[&mut Half<F>], output: bool| {
-        let out = |r: &Range<usize>| if output { r.clone() } else { 0..0 };
-        let own = mine
-            .iter()
-            .flat_map(|h| {
-                [w1r.start + h.j.start * n0..w1r.start + h.j.end * n0, b1r.start + h.j.start..b1r.start + h.j.end]
-            })
-            .chain([out(&w2r), out(&b2r)]);
-        for r in own {
-            // SAFETY: read between batches, of parameters this thread alone writes.
-            let w = unsafe { params.view(r.clone()) };
-            if !F::all_finite(w) {
-                let i = w.iter().position(|v| !v.is_finite()).expect("a value that is not finite");
-                bad_weight.fetch_min(r.start + i, Ordering::Relaxed);
+    // The index in the network's parameters of the first value of `w` that is not finite, if any;
+    // `w` holds the parameters `at(0)`, `at(1)`, ...
+    let first_bad = |w: &[F], at: &dyn Fn(usize) -> usize| {
+        if !F::all_finite(w) {
+            let i = w.iter().position(|v| !v.is_finite()).expect("a value that is not finite");
+            bad_weight.fetch_min(at(i), Ordering::Relaxed);
+        }
+    };
+    // A check of the weights the thread writes: its halves' W¹ rows and b¹, and with `output`
+    // (thread 0) the output layer as it is after `b` batches of the call.
+    let check = |mine: &[&mut Half<F>], output: Option<usize>| {
+        for h in mine {
+            for r in [w1r.start + h.j.start * n0..w1r.start + h.j.end * n0, b1r.start + h.j.start..b1r.start + h.j.end]
+            {
+                // SAFETY: read between batches, of parameters this thread alone writes.
+                first_bad(unsafe { params.view(r.clone()) }, &|i| r.start + i);
             }
+        }
+        if let Some(b) = output {
+            // SAFETY: the current copy, which only thread 0 (this one) writes.
+            let w2b2 = unsafe { out_both[b % 2].view(0..n_out) };
+            first_bad(w2b2, &|i| if i < n_w2 { w2r.start + i } else { b2r.start + i - n_w2 });
         }
     };
     let (work, check, go, batches_h) = (&work, &check, &go, batches.clone());
@@ -264,8 +277,10 @@ pub fn sgd_batches<F: TrainFloat>(
     let (h0, h1) = (halves.next().expect("two halves"), halves.next().expect("two halves"));
     let mut locals = locals.iter_mut();
     let local0 = locals.next().expect("one thread");
-    for t in 0..threads {
-        gather(batches.start, t);
+    for b in batches.start..(batches.start + 2).min(last) {
+        for t in 0..threads {
+            gather(b, t);
+        }
     }
     std::thread::scope(|scope| {
         let (mut main_halves, helper) = if two_threads {
@@ -278,7 +293,7 @@ pub fn sgd_batches<F: TrainFloat>(
                         _ => return,
                     }
                     if check_every > 0 && (k + 1) % check_every == 0 {
-                        check(&mine, false);
+                        check(&mine, None);
                     }
                 }
             });
@@ -292,7 +307,7 @@ pub fn sgd_batches<F: TrainFloat>(
             let weight = bad_weight.load(Ordering::Relaxed);
             if asked || weight != usize::MAX {
                 stop = Some(if asked { Stop::Asked } else { Stop::Weight(weight) });
-                // Met at the helper's first barrier of batch b, which it reaches only after
+                // Met at the helper's barrier of batch b, which it reaches only after
                 // finishing batch b − 1; it then stops without touching the weights.
                 go.store(false, Ordering::Release);
                 sync();
@@ -304,7 +319,7 @@ pub fn sgd_batches<F: TrainFloat>(
                 break;
             }
             if check_every > 0 && (k + 1) % check_every == 0 {
-                check(&main_halves, true);
+                check(&main_halves, Some(b + 1));
             }
             done += 1;
             after(b, cost_sum);
@@ -315,6 +330,11 @@ pub fn sgd_batches<F: TrainFloat>(
         if stop.is_none() && bad_weight.load(Ordering::Relaxed) != usize::MAX {
             stop = Some(Stop::Weight(bad_weight.load(Ordering::Relaxed)));
         }
+        // The output layer as it is after the `done` batches that were applied.
+        // SAFETY: both threads have stopped.
+        let w2b2 = unsafe { out_both[(batches.start + done) % 2].view(0..n_out) };
+        unsafe { params.part(w2r.clone()) }.copy_from_slice(&w2b2[..n_w2]);
+        unsafe { params.part(b2r.clone()) }.copy_from_slice(&w2b2[n_w2..]);
         (done, stop)
     })
 }
