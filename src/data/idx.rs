@@ -190,6 +190,16 @@ pub fn load_mnist_dir(name: &str, dir: &Path) -> Result<Splits> {
 mod tests {
     use super::*;
 
+    /// The chunked, threaded scaling gives p / 255 for every byte, across chunk boundaries.
+    #[test]
+    fn scaled_pixels_are_bytes_over_255() {
+        let pixels: Vec<u8> = (0..3 * (1 << 16) + 5).map(|i| (i * 7 % 256) as u8).collect();
+        let x = scale_pixels(&pixels);
+        assert_eq!(x.len(), pixels.len());
+        assert!(x.iter().zip(&pixels).all(|(&v, &p)| v.to_bits() == (p as f32 / 255.0).to_bits()));
+        assert!(scale_pixels(&[]).is_empty());
+    }
+
     fn header(magic: u32, dims: &[u32]) -> Vec<u8> {
         let mut v = magic.to_be_bytes().to_vec();
         dims.iter().for_each(|d| v.extend_from_slice(&d.to_be_bytes()));
