@@ -4,11 +4,14 @@
 //! - `nielsen`: 784-30-10 sigmoid, quadratic cost, plain SGD (the fused step), batch 10;
 //! - `b100`: 784-100-10 sigmoid, quadratic, SGD, batch 100;
 //! - `deep`: 784-256-128-10 ReLU, softmax + cross-entropy, Adam (backprop + step), batch 64;
-//! - `eval`: the forward pass of 784-30-10 over a chunk of 1,000 rows (inference).
+//! - `eval`: the forward pass of 784-30-10 over a chunk of 1,000 rows (inference);
+//! - `nielsen-split`, `b100-split`: the path training takes for those two (`hidden_split`, the
+//!   hidden units in two halves): one shuffled pass over 100 batches of random rows per iteration.
 //!
 //! Each runs on 1 thread and on all cores (`threads-N` in the name).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neuralnet::data::Dataset;
 use neuralnet::parallel::default_threads;
 use neuralnet::{Activation, Cost, Init, Network, OptimState, Optimizer, Workspace};
 use rand::{RngExt, SeedableRng};
@@ -84,8 +87,44 @@ fn train_step(crit: &mut Criterion) {
                         black_box(net.sgd_step(&x, &y, c.rows, &mut ws, 0.01, 1.0));
                     } else {
                         black_box(net.backprop(&x, &y, c.rows, &mut ws, &mut grad));
-                        opt.step(net.params_mut(), &grad, 1e-4);
+                        opt.step_on(net.params_mut(), &grad, 1e-4, ws.pool());
                     }
+                })
+            });
+        }
+        group.finish();
+    }
+    // The split path: 100 batches per iteration, one pass over 100 batches' rows in shuffled order.
+    const BATCHES: usize = 100;
+    for c in &CASES[..2] {
+        let n = BATCHES * c.rows;
+        let mut group = crit.benchmark_group(format!("{}-split", c.name));
+        group.throughput(Throughput::Elements((BATCHES * c.rows) as u64));
+        let (mut net, x, _) = setup(c, n);
+        let labels = (0..n as u32).map(|i| i % 10).collect();
+        let data = Dataset::classification(x, c.sizes[0], labels, 10);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+        for &t in &threads {
+            group.bench_function(format!("threads-{t}"), |b| {
+                b.iter(|| {
+                    let (done, stop) = neuralnet::hidden_split::sgd_batches(
+                        &mut net,
+                        &data,
+                        &order,
+                        c.rows,
+                        0..BATCHES,
+                        0.01,
+                        1.0,
+                        t >= 2,
+                        16,
+                        |_, cost| {
+                            black_box(cost);
+                        },
+                        || false,
+                    );
+                    assert!(done == BATCHES && stop.is_none());
                 })
             });
         }
