@@ -256,8 +256,8 @@ pub fn sgd_batches<F: TrainFloat>(
             bad_weight.fetch_min(at(i), Ordering::Relaxed);
         }
     };
-    // A check of the weights the thread writes: its halves' W¹ rows and b¹, and with `output`
-    // (thread 0) the output layer as it is after `b` batches of the call.
+    // A check of the weights the thread writes: its halves' W¹ rows and b¹, and with
+    // `output = Some(b)` (thread 0) the copy of the output layer that batch b reads.
     let check = |mine: &[&mut Half<F>], output: Option<usize>| {
         for h in mine {
             for r in [w1r.start + h.j.start * n0..w1r.start + h.j.end * n0, b1r.start + h.j.start..b1r.start + h.j.end]
