@@ -25,7 +25,7 @@
 
 use crate::data::Dataset;
 use crate::float::Scalar;
-use crate::network::{Network, bias_step, finish_output};
+use crate::network::{Network, bias_step, block, finish_output};
 use crate::parallel::SharedMut;
 use crate::train::TrainFloat;
 use std::hint::spin_loop;
@@ -137,8 +137,8 @@ pub fn sgd_batches<F: TrainFloat>(
         (0..2).map(|_| net.params()[w2r.clone()].iter().chain(&net.params()[b2r.clone()]).copied().collect()).collect();
     let out_both: Vec<SharedMut<F>> = out_layer.iter_mut().map(|o| SharedMut::new(o)).collect();
     let batch_rows = |b: usize| &order[(b * m).min(n)..((b + 1) * m).min(n)];
-    // Thread t's share of a batch's rows: rows t·r/T .. (t+1)·r/T.
-    let share = |len: usize, t: usize| t * len / threads..(t + 1) * len / threads;
+    // Thread t's share of a batch's rows: block t of T.
+    let share = |len: usize, t: usize| block(len, threads, t);
     let gather = |b: usize, t: usize| {
         let (x, y) = &xy_all[b % 3];
         let rows = batch_rows(b);

@@ -395,7 +395,7 @@ pub fn unit_blocks(n_in: usize, n_out: usize, rows: usize) -> usize {
 }
 
 /// Block `p` of `n` items cut into `blocks` nearly equal consecutive blocks.
-fn block(n: usize, blocks: usize, p: usize) -> Range<usize> {
+pub(crate) fn block(n: usize, blocks: usize, p: usize) -> Range<usize> {
     n * p / blocks..n * (p + 1) / blocks
 }
 

@@ -112,7 +112,7 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<(Dataset, (usize, usize
 /// x = p / 255 for every pixel byte p, in chunks on the machine's cores: most of the time goes to
 /// the page faults of the new buffer (220 MB for MNIST), which the kernel serves in parallel.
 fn scale_pixels(pixels: &[u8]) -> Vec<f32> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = crate::parallel::default_threads().min(8);
     let chunk = pixels.len().div_ceil(threads).max(1 << 16);
     // calloc'ed: untouched pages are mapped lazily, so each thread faults in its own chunk.
     let mut x = vec![0f32; pixels.len()];
