@@ -12,6 +12,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use neuralnet::data::Dataset;
+use neuralnet::hidden_split::Threads;
 use neuralnet::parallel::default_threads;
 use neuralnet::{Activation, Cost, Init, Network, OptimState, Optimizer, Workspace};
 use rand::{RngExt, SeedableRng};
@@ -109,7 +110,7 @@ fn train_step(crit: &mut Criterion) {
         for &t in &threads {
             group.bench_function(format!("threads-{t}"), |b| {
                 b.iter(|| {
-                    let (done, stop) = neuralnet::hidden_split::sgd_batches(
+                    let (done, stop, _) = neuralnet::hidden_split::sgd_batches(
                         &mut net,
                         &data,
                         &order,
@@ -117,7 +118,7 @@ fn train_step(crit: &mut Criterion) {
                         0..BATCHES,
                         0.01,
                         1.0,
-                        t >= 2,
+                        if t >= 2 { Threads::Two } else { Threads::One },
                         16,
                         |_, cost| {
                             black_box(cost);

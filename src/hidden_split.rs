@@ -22,19 +22,42 @@
 //! barrier. To stop, thread 0 meets the helper at its next barrier with a flag down. With one
 //! thread the same half-size products run in turn, so the weights do not depend on the number of
 //! threads (tested); for Nielsen's shapes they are also those of [`Network::sgd_step`].
+//!
+//! Training, when the thread count is automatic, asks for [`Threads::Adaptive`]: the two threads
+//! first time a few hundred round trips between their cores ([`crate::parallel::PingPong`],
+//! tens of µs). On a shared VM the host sometimes runs the two vCPUs on distant cores, where a
+//! round trip takes 300–400 ns instead of 50–150 and the per-batch hand-offs make two threads
+//! slower than one; the helper then leaves and the calling thread trains the call's batches alone.
 
 use crate::data::Dataset;
 use crate::float::Scalar;
 use crate::network::{Network, bias_step, block, finish_output};
-use crate::parallel::SharedMut;
+use crate::parallel::{PingPong, SharedMut};
 use crate::train::TrainFloat;
 use std::hint::spin_loop;
 use std::ops::Range;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Whether [`sgd_batches`] can train `net`: one hidden layer of at least 16 units (two blocks of 8).
 pub fn applies<F: Scalar>(net: &Network<F>) -> bool {
     net.n_layers() == 2 && net.sizes()[1] >= 16
+}
+
+/// The threads [`sgd_batches`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threads {
+    /// The calling thread alone.
+    One,
+    /// The calling thread and a helper.
+    Two,
+    /// Two, unless the round trip between their cores, measured when the helper starts, is above
+    /// `far_ns` or the helper does not start within a millisecond: the helper then leaves at once
+    /// and the calling thread goes on alone.
+    Adaptive {
+        /// The threshold in ns (training uses [`crate::parallel::FAR_ROUND_TRIP_NS`]).
+        far_ns: f64,
+    },
 }
 
 /// Why [`sgd_batches`] stopped before the last batch.
@@ -91,11 +114,11 @@ struct Half<F> {
 
 /// Trains `net` on the batches `order[b·m .. (b+1)·m]` for b in `batches` with SGD step η and
 /// weight factor β = `decay`, the hidden units cut in two halves: on the calling thread and one
-/// helper when `two_threads`, else on the calling thread alone (the same products, in turn, so
-/// the same weights). After each batch `after(b, cost)` sees it, and before each later one
+/// helper, or on the calling thread alone (the same products, in turn, so the same weights), as
+/// `threads` says. After each batch `after(b, cost)` sees it, and before each later one
 /// `stop_now()` may end the run; every `check_every` batches the weights are checked to be
-/// finite. Returns the number of batches done and why it stopped early, if it did. Nothing is
-/// allocated per batch.
+/// finite. Returns the number of batches done, why it stopped early if it did, and the number
+/// of threads that ran them. Nothing is allocated per batch.
 #[allow(clippy::too_many_arguments)]
 pub fn sgd_batches<F: TrainFloat>(
     net: &mut Network<F>,
@@ -105,11 +128,11 @@ pub fn sgd_batches<F: TrainFloat>(
     batches: Range<usize>,
     eta: F,
     decay: F,
-    two_threads: bool,
+    threads: Threads,
     check_every: usize,
     mut after: impl FnMut(usize, f64),
     mut stop_now: impl FnMut() -> bool,
-) -> (usize, Option<Stop>) {
+) -> (usize, Option<Stop>, usize) {
     assert!(applies(net), "hidden_split needs one hidden layer of at least 16 units");
     let (n0, n1, n2) = (net.sizes()[0], net.sizes()[1], net.sizes()[2]);
     let (act1, act2, cost) = (net.activations()[0], net.activations()[1], net.cost());
@@ -123,8 +146,10 @@ pub fn sgd_batches<F: TrainFloat>(
         .into_iter()
         .map(|j| Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j })
         .collect();
-    let threads = 1 + usize::from(two_threads);
-    let mut locals: Vec<Local<F>> = (0..threads).map(|_| Local::new(m, n2)).collect();
+    let two_threads = threads != Threads::One;
+    // The rows of a batch are gathered in `shares` parts, one per thread that may run.
+    let shares = 1 + usize::from(two_threads);
+    let mut locals: Vec<Local<F>> = (0..shares).map(|_| Local::new(m, n2)).collect();
     // X and Y of a batch, three times (batch b mod 3): each thread gathers its share of batch
     // b + 2's rows during batch b, and prefetches its share of batch b + 3's.
     let mut xy: Vec<(Vec<F>, Vec<F>)> = (0..3).map(|_| (vec![F::zero(); m * n0], vec![F::zero(); m * n2])).collect();
@@ -137,8 +162,8 @@ pub fn sgd_batches<F: TrainFloat>(
         (0..2).map(|_| net.params()[w2r.clone()].iter().chain(&net.params()[b2r.clone()]).copied().collect()).collect();
     let out_both: Vec<SharedMut<F>> = out_layer.iter_mut().map(|o| SharedMut::new(o)).collect();
     let batch_rows = |b: usize| &order[(b * m).min(n)..((b + 1) * m).min(n)];
-    // Thread t's share of a batch's rows: block t of T.
-    let share = |len: usize, t: usize| block(len, threads, t);
+    // Share t of a batch's rows: block t of `shares`.
+    let share = |len: usize, t: usize| block(len, shares, t);
     let gather = |b: usize, t: usize| {
         let (x, y) = &xy_all[b % 3];
         let rows = batch_rows(b);
@@ -160,16 +185,23 @@ pub fn sgd_batches<F: TrainFloat>(
     let barrier = &Barrier { arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) };
     let go = AtomicBool::new(true);
     let bad_weight = AtomicUsize::new(usize::MAX);
-    let sync = || {
-        if two_threads {
+    let last = batches.end;
+    let sync = |paired: bool| {
+        if paired {
             barrier.wait();
         }
     };
-    // Batch b for the halves in `mine` (with the output layer's update on thread 0); returns the
-    // batch cost, which every thread computes, or None when `go` (the helper's) said stop at the
-    // barrier.
-    let last = batches.end;
-    let work = |b: usize, t: usize, local: &mut Local<F>, mine: &mut [&mut Half<F>], go: Option<&AtomicBool>| {
+    // Batch b for the halves in `mine` (with the output layer's update on thread 0, which
+    // `paired` runs with the helper), gathering the shares `gathers` of batch b + 2's rows;
+    // returns the batch cost, which every thread computes, or None when `go` (the helper's) said
+    // stop at the barrier.
+    let work = |b: usize,
+                t: usize,
+                gathers: Range<usize>,
+                paired: bool,
+                local: &mut Local<F>,
+                mine: &mut [&mut Half<F>],
+                go: Option<&AtomicBool>| {
         let a1s = &a1_both[b % 2];
         let rows = batch_rows(b).len();
         // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
@@ -193,7 +225,7 @@ pub fn sgd_batches<F: TrainFloat>(
                 unsafe { a1s.write_at(r * n1 + j.start, &a1_j[r * h..(r + 1) * h]) };
             }
         }
-        sync();
+        sync(paired);
         if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
             return None;
         }
@@ -215,9 +247,9 @@ pub fn sgd_batches<F: TrainFloat>(
                 act1.mul_derivative(d1_j, &half.a1[..rows * h]);
             }
         }
-        // 4. This thread's share of the rows of the batch after next.
+        // 4. This thread's shares of the rows of the batch after next.
         if b + 2 < last {
-            gather(b + 2, t);
+            gathers.for_each(|s| gather(b + 2, s));
         }
         if !cost_sum.is_finite() {
             return Some(cost_sum);
@@ -278,17 +310,36 @@ pub fn sgd_batches<F: TrainFloat>(
     let mut locals = locals.iter_mut();
     let local0 = locals.next().expect("one thread");
     for b in batches.start..(batches.start + 2).min(last) {
-        for t in 0..threads {
-            gather(b, t);
+        for s in 0..shares {
+            gather(b, s);
         }
     }
+    let meeting = &PingPong::new();
+    // Whether the helper stays: 0 undecided, 1 yes, 2 no. The second half goes to whichever
+    // thread computes it.
+    let (stays, second) = (&AtomicUsize::new(0), &Mutex::new(Some(h1)));
+    let take_second = || second.lock().unwrap_or_else(|e| e.into_inner()).take().expect("the second half");
     std::thread::scope(|scope| {
-        let (mut main_halves, helper) = if two_threads {
+        let mut helper = None;
+        if two_threads {
             let local1 = locals.next().expect("two threads");
-            let helper = scope.spawn(move || {
-                let mut mine = [h1];
+            helper = Some(scope.spawn(move || {
+                if matches!(threads, Threads::Adaptive { .. }) {
+                    if !meeting.pong() {
+                        return;
+                    }
+                    let mut decided = stays.load(Ordering::Acquire);
+                    while decided == 0 {
+                        spin_loop();
+                        decided = stays.load(Ordering::Acquire);
+                    }
+                    if decided != 1 {
+                        return;
+                    }
+                }
+                let mut mine = [take_second()];
                 for (k, b) in batches_h.enumerate() {
-                    match work(b, 1, local1, &mut mine, Some(go)) {
+                    match work(b, 1, 1..2, true, local1, &mut mine, Some(go)) {
                         Some(cost) if cost.is_finite() => {}
                         _ => return,
                     }
@@ -296,11 +347,18 @@ pub fn sgd_batches<F: TrainFloat>(
                         check(&mine, None);
                     }
                 }
-            });
-            (vec![h0], Some(helper))
-        } else {
-            (vec![h0, h1], None)
+            }));
+        }
+        let paired = match threads {
+            Threads::One => false,
+            Threads::Two => true,
+            Threads::Adaptive { far_ns } => {
+                let close = meeting.ping().is_some_and(|ns| ns <= far_ns);
+                stays.store(if close { 1 } else { 2 }, Ordering::Release);
+                close
+            }
         };
+        let (mut main_halves, gathers) = if paired { (vec![h0], 0..1) } else { (vec![h0, take_second()], 0..shares) };
         let (mut done, mut stop) = (0, None);
         for (k, b) in batches.clone().enumerate() {
             let asked = k > 0 && stop_now();
@@ -310,10 +368,11 @@ pub fn sgd_batches<F: TrainFloat>(
                 // Met at the helper's barrier of batch b, which it reaches only after
                 // finishing batch b − 1; it then stops without touching the weights.
                 go.store(false, Ordering::Release);
-                sync();
+                sync(paired);
                 break;
             }
-            let cost_sum = work(b, 0, local0, &mut main_halves, None).expect("the calling thread is never stopped");
+            let cost_sum = work(b, 0, gathers.clone(), paired, local0, &mut main_halves, None)
+                .expect("the calling thread is never stopped");
             if !cost_sum.is_finite() {
                 stop = Some(Stop::Cost(cost_sum));
                 break;
@@ -335,6 +394,45 @@ pub fn sgd_batches<F: TrainFloat>(
         let w2b2 = unsafe { out_both[(batches.start + done) % 2].view(0..n_out) };
         unsafe { params.part(w2r.clone()) }.copy_from_slice(&w2b2[..n_w2]);
         unsafe { params.part(b2r.clone()) }.copy_from_slice(&w2b2[n_w2..]);
-        (done, stop)
+        (done, stop, 1 + usize::from(paired))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activation, Cost, init::Init};
+    use rand::{RngExt, SeedableRng};
+
+    /// Weights of a 12-18-3 network after an epoch of batches of 7 rows (the last one partial).
+    fn trained(threads: Threads) -> Vec<f32> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let (n, d) = (100, 12);
+        let x = (0..n * d).map(|_| rng.random::<f32>()).collect();
+        let data = Dataset::classification(x, d, (0..n as u32).map(|i| i % 3).collect(), 3);
+        let mut net = Network::<f32>::new(&[d, 18, 3], Activation::Sigmoid, Activation::Sigmoid, Cost::Quadratic)
+            .expect("a valid network");
+        net.init(Init::Normal, 1.0, &mut rng);
+        let order: Vec<usize> = (0..n).map(|i| (i * 37) % n).collect();
+        let (done, stop, ran_on) =
+            sgd_batches(&mut net, &data, &order, 7, 0..15, 0.5, 0.999, threads, 4, |_, _| {}, || false);
+        assert_eq!((done, stop), (15, None));
+        let expected = match threads {
+            Threads::One | Threads::Adaptive { far_ns: 0.0 } => 1..=1,
+            Threads::Two => 2..=2,
+            Threads::Adaptive { .. } => 1..=2,
+        };
+        assert!(expected.contains(&ran_on), "{threads:?} ran on {ran_on} threads");
+        net.params().to_vec()
+    }
+
+    #[test]
+    fn every_choice_of_threads_gives_the_same_weights() {
+        let one = trained(Threads::One);
+        assert_eq!(trained(Threads::Two), one);
+        // Against 0 ns the helper always leaves (the calling thread goes on alone); against ∞ it
+        // stays whenever it starts within the millisecond.
+        assert_eq!(trained(Threads::Adaptive { far_ns: 0.0 }), one);
+        assert_eq!(trained(Threads::Adaptive { far_ns: f64::INFINITY }), one);
+    }
 }

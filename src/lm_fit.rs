@@ -168,6 +168,7 @@ pub fn train_lm(
             updates: it.iteration as u64,
             eta: 0.0,
             lm_mu: Some(it.mu),
+            threads: None,
             train: Some(loss(it.cost / scale)),
             validation: it.validation_cost.map(loss),
             test: None,

@@ -36,6 +36,9 @@ pub fn build(plan: &Plan, splits: &Splits, history: &History, final_metrics: &[O
             o.insert("epoch".into(), json!(e.epoch));
             o.insert("seconds".into(), json!(e.seconds));
             o.insert("updates".into(), json!(e.updates));
+            if let Some(t) = e.threads {
+                o.insert("threads".into(), json!(t));
+            }
             match e.lm_mu {
                 Some(mu) => o.insert("lm_mu".into(), json!(mu)),
                 None => o.insert("eta".into(), json!(e.eta)),

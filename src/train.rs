@@ -6,7 +6,7 @@ use crate::config::{MAX_HALVINGS, Plan, Precision, Sampling, Schedule};
 use crate::data::{Dataset, Splits};
 use crate::error::{Error, Result};
 use crate::float::Scalar;
-use crate::hidden_split::Stop;
+use crate::hidden_split::{Stop, Threads};
 use crate::metrics::{Metrics, evaluate};
 use crate::network::{Network, Workspace};
 use crate::optim::{OptimState, Optimizer, decay_weights};
@@ -91,6 +91,10 @@ pub struct EpochStats {
     /// Levenberg–Marquardt damping μ at this iteration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm_mu: Option<f64>,
+    /// Threads that trained the epoch (after a resume, its last part): with threads chosen
+    /// automatically, 1 when the cores were too far apart for more to pay (`Pool::probe`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
     /// Training-split figures.
     pub train: Option<Metrics>,
     /// Validation-split figures.
@@ -488,10 +492,11 @@ pub fn train_resumable<F: TrainFloat>(
         }
         // The split path runs the whole epoch itself; the loop below is for every other case.
         let first = if split_hidden { batches } else { state.batch };
+        let mut epoch_threads = threads;
         if split_hidden {
             let b0 = state.batch;
             let decay = F::of(1.0 - state.eta * plan.lambda / n as f64);
-            let (done, stop) = crate::hidden_split::sgd_batches(
+            let (done, stop, ran_on) = crate::hidden_split::sgd_batches(
                 net,
                 data,
                 &state.order,
@@ -499,11 +504,16 @@ pub fn train_resumable<F: TrainFloat>(
                 b0..batches,
                 F::of(state.eta),
                 decay,
-                threads >= 2,
+                match (threads, plan.threads) {
+                    (1, _) => Threads::One,
+                    (_, None) => Threads::Adaptive { far_ns: crate::parallel::FAR_ROUND_TRIP_NS },
+                    _ => Threads::Two,
+                },
                 FINITE_CHECK_EVERY,
                 |b, _| observer.batch_end(b + 1),
                 || control.interrupted(),
             );
+            epoch_threads = ran_on;
             state.updates += done as u64;
             state.opt.t += done as u64;
             state.batch = b0 + done;
@@ -520,6 +530,12 @@ pub fn train_resumable<F: TrainFloat>(
                 }
                 None => check_weights(net.params(), epoch, batches)?,
             }
+        }
+        if !split_hidden && plan.threads.is_none() && threads > 1 {
+            // With threads chosen automatically, the pool checks at the start of every epoch
+            // that its cores are close enough for more threads to pay (see `Pool::probe`).
+            ws.pool().probe();
+            epoch_threads = ws.pool().active_threads();
         }
         for b in first..batches {
             let order = &mut state.order;
@@ -580,6 +596,7 @@ pub fn train_resumable<F: TrainFloat>(
             updates: state.updates,
             eta: state.eta,
             lm_mu: None,
+            threads: Some(epoch_threads),
             train: train_m,
             validation,
             test,
