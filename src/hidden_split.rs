@@ -26,8 +26,11 @@
 //! Training, when the thread count is automatic, asks for [`Threads::Adaptive`]: the two threads
 //! first time a few hundred round trips between their cores ([`crate::parallel::PingPong`],
 //! tens of µs). On a shared VM the host sometimes runs the two vCPUs on distant cores, where a
-//! round trip takes 300–400 ns instead of 50–150 and the per-batch hand-offs make two threads
-//! slower than one; the helper then leaves and the calling thread trains the call's batches alone.
+//! round trip takes 300–400 ns instead of 50–150. Half of every batch's rows crossing from core to
+//! core then makes two threads slower than one (Nielsen's run: 0.103–0.107 s/epoch against
+//! 0.102–0.105), so each thread gathers all the rows itself instead (0.085–0.09; with near cores
+//! that costs 8%: 0.0666 against 0.0615). If the helper does not start within a millisecond, the
+//! calling thread trains the call's batches alone.
 
 use crate::data::Dataset;
 use crate::float::Scalar;
@@ -51,13 +54,28 @@ pub enum Threads {
     One,
     /// The calling thread and a helper.
     Two,
-    /// Two, unless the round trip between their cores, measured when the helper starts, is above
-    /// `far_ns` or the helper does not start within a millisecond: the helper then leaves at once
-    /// and the calling thread goes on alone.
+    /// Two, each gathering every row of a batch for itself instead of half of them for both when
+    /// the round trip between their cores, measured when the helper starts, is above `far_ns`;
+    /// the calling thread alone when it is above `alone_ns` or the helper does not start within
+    /// a millisecond. Training uses [`crate::parallel::FAR_ROUND_TRIP_NS`] and ∞.
     Adaptive {
-        /// The threshold in ns (training uses [`crate::parallel::FAR_ROUND_TRIP_NS`]).
+        /// Round trip (ns) above which each thread gathers all rows.
         far_ns: f64,
+        /// Round trip (ns) above which the calling thread goes on alone.
+        alone_ns: f64,
     },
+}
+
+/// How a call of [`sgd_batches`] runs, once the threads have met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The calling thread alone (gathering both shares of each batch's rows).
+    Alone,
+    /// Two threads, each gathering its share of each batch's rows into buffers both read.
+    Shared,
+    /// Two threads, each gathering all of each batch's rows into its own buffers: more memory
+    /// traffic, but no rows cross from core to core (which pays when they are far apart).
+    Private,
 }
 
 /// Why [`sgd_batches`] stopped before the last batch.
@@ -151,8 +169,10 @@ pub fn sgd_batches<F: TrainFloat>(
     let shares = 1 + usize::from(two_threads);
     let mut locals: Vec<Local<F>> = (0..shares).map(|_| Local::new(m, n2)).collect();
     // X and Y of a batch, three times (batch b mod 3): each thread gathers its share of batch
-    // b + 2's rows during batch b, and prefetches its share of batch b + 3's.
-    let mut xy: Vec<(Vec<F>, Vec<F>)> = (0..3).map(|_| (vec![F::zero(); m * n0], vec![F::zero(); m * n2])).collect();
+    // b + 2's rows during batch b, and prefetches its share of batch b + 3's. With two threads a
+    // second set of three, for the helper in `Mode::Private`: set s is xy[3s .. 3s + 3].
+    let mut xy: Vec<(Vec<F>, Vec<F>)> =
+        (0..3 * shares).map(|_| (vec![F::zero(); m * n0], vec![F::zero(); m * n2])).collect();
     let xy_all: Vec<(SharedMut<F>, SharedMut<F>)> =
         xy.iter_mut().map(|(x, y)| (SharedMut::new(x), SharedMut::new(y))).collect();
     // The output layer [W² | b²] twice, by batch parity: batch b reads copy b mod 2, and thread 0
@@ -164,13 +184,14 @@ pub fn sgd_batches<F: TrainFloat>(
     let batch_rows = |b: usize| &order[(b * m).min(n)..((b + 1) * m).min(n)];
     // Share t of a batch's rows: block t of `shares`.
     let share = |len: usize, t: usize| block(len, shares, t);
-    let gather = |b: usize, t: usize| {
-        let (x, y) = &xy_all[b % 3];
+    // Share t of batch b's rows into buffer set `set`.
+    let gather = |b: usize, t: usize, set: usize| {
+        let (x, y) = &xy_all[3 * set + b % 3];
         let rows = batch_rows(b);
         for r in share(rows.len(), t) {
             let i = rows[r];
-            // SAFETY: row r of batch b's buffers is written by thread t alone, and read only after
-            // a barrier that follows (see the module's documentation).
+            // SAFETY: row r of batch b's buffers is written by one thread alone, and read by the
+            // other only after a barrier that follows (see the module's documentation).
             unsafe {
                 F::from_f32s(x.part(r * n0..(r + 1) * n0), &data.x[i * n0..(i + 1) * n0]);
                 F::from_f32s(y.part(r * n2..(r + 1) * n2), &data.y[i * n2..(i + 1) * n2]);
@@ -186,100 +207,100 @@ pub fn sgd_batches<F: TrainFloat>(
     let go = AtomicBool::new(true);
     let bad_weight = AtomicUsize::new(usize::MAX);
     let last = batches.end;
-    let sync = |paired: bool| {
-        if paired {
+    let sync = |mode: Mode| {
+        if mode != Mode::Alone {
             barrier.wait();
         }
     };
-    // Batch b for the halves in `mine` (with the output layer's update on thread 0, which
-    // `paired` runs with the helper), gathering the shares `gathers` of batch b + 2's rows;
-    // returns the batch cost, which every thread computes, or None when `go` (the helper's) said
-    // stop at the barrier.
-    let work = |b: usize,
-                t: usize,
-                gathers: Range<usize>,
-                paired: bool,
-                local: &mut Local<F>,
-                mine: &mut [&mut Half<F>],
-                go: Option<&AtomicBool>| {
-        let a1s = &a1_both[b % 2];
-        let rows = batch_rows(b).len();
-        // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
-        // and their copy is next written for batch b + 3, during batch b + 1 (module docs).
-        let (x, y) = unsafe { (xy_all[b % 3].0.view(0..rows * n0), xy_all[b % 3].1.view(0..rows * n2)) };
-        // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
-        for half in mine.iter_mut() {
-            let (j, h) = (half.j.clone(), half.j.len());
-            let a1_j = &mut half.a1[..rows * h];
-            // SAFETY: W¹[J] and b¹[J] are written only by the thread that owns J (step 5).
-            let (w1, b1) = unsafe {
-                (
-                    params.view(w1r.start + j.start * n0..w1r.start + j.end * n0),
-                    params.view(b1r.start + j.start..b1r.start + j.end),
-                )
+    // Batch b on thread t for the halves in `mine` (with the output layer's update on thread 0),
+    // run as `mode` says; returns the batch cost, which every thread computes, or None when `go`
+    // (the helper's) said stop at the barrier.
+    let work =
+        |b: usize, t: usize, mode: Mode, local: &mut Local<F>, mine: &mut [&mut Half<F>], go: Option<&AtomicBool>| {
+            let a1s = &a1_both[b % 2];
+            let rows = batch_rows(b).len();
+            let (set, gathers) = match mode {
+                Mode::Shared => (0, t..t + 1),
+                Mode::Private => (t, 0..shares),
+                Mode::Alone => (0, 0..shares),
             };
-            F::gemm(rows, n0, h, F::one(), x, n0, 1, w1, 1, n0, F::zero(), a1_j, h, 1);
-            act1.apply_biased(a1_j, b1);
-            for r in 0..rows {
-                // SAFETY: columns J of A¹ are this thread's; nobody reads A¹ until the barrier.
-                unsafe { a1s.write_at(r * n1 + j.start, &a1_j[r * h..(r + 1) * h]) };
-            }
-        }
-        sync(paired);
-        if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
-            return None;
-        }
-        // 2. The output layer, as Network::row_pass does it for its last layer.
-        // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
-        let (a1, w2b2) = unsafe { (a1s.view(0..rows * n1), out_both[b % 2].view(0..n_out)) };
-        let (w2, b2) = w2b2.split_at(n_w2);
-        let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
-        F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
-        finish_output(act2, a2, z2, b2);
-        let cost_sum = cost.total(act2, a2, z2, y, n2);
-        cost.output_delta_of_mean(act2, a2, y, d2, n2, rows);
-        // 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'.
-        if cost_sum.is_finite() {
+            let (x, y) = &xy_all[3 * set + b % 3];
+            // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
+            // and their copy is next written for batch b + 3, during batch b + 1 (module docs).
+            let (x, y) = unsafe { (x.view(0..rows * n0), y.view(0..rows * n2)) };
+            // 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
             for half in mine.iter_mut() {
                 let (j, h) = (half.j.clone(), half.j.len());
-                let d1_j = &mut half.d1[..rows * h];
-                F::gemm(rows, n2, h, F::one(), d2, n2, 1, &w2[j.start..], n1, 1, F::zero(), d1_j, h, 1);
-                act1.mul_derivative(d1_j, &half.a1[..rows * h]);
+                let a1_j = &mut half.a1[..rows * h];
+                // SAFETY: W¹[J] and b¹[J] are written only by the thread that owns J (step 5).
+                let (w1, b1) = unsafe {
+                    (
+                        params.view(w1r.start + j.start * n0..w1r.start + j.end * n0),
+                        params.view(b1r.start + j.start..b1r.start + j.end),
+                    )
+                };
+                F::gemm(rows, n0, h, F::one(), x, n0, 1, w1, 1, n0, F::zero(), a1_j, h, 1);
+                act1.apply_biased(a1_j, b1);
+                for r in 0..rows {
+                    // SAFETY: columns J of A¹ are this thread's; nobody reads A¹ until the barrier.
+                    unsafe { a1s.write_at(r * n1 + j.start, &a1_j[r * h..(r + 1) * h]) };
+                }
             }
-        }
-        // 4. This thread's shares of the rows of the batch after next.
-        if b + 2 < last {
-            gathers.for_each(|s| gather(b + 2, s));
-        }
-        if !cost_sum.is_finite() {
-            return Some(cost_sum);
-        }
-        // 5. The updates of these hidden units; with `output` also of the output layer.
-        let alpha = F::zero() - eta;
-        for half in mine.iter() {
-            let (j, h) = (half.j.clone(), half.j.len());
-            let d1_j = &half.d1[..rows * h];
-            // SAFETY: W¹[J] and b¹[J] belong to this thread alone.
-            let (w1, b1) = unsafe {
-                (
-                    params.part(w1r.start + j.start * n0..w1r.start + j.end * n0),
-                    params.part(b1r.start + j.start..b1r.start + j.end),
-                )
-            };
-            bias_step(b1, d1_j, h, 0, alpha, F::one());
-            F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
-        }
-        if t == 0 {
-            // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which the other
-            // thread has finished; it reads this copy only after the next barrier.
-            let next = unsafe { out_both[(b + 1) % 2].part(0..n_out) };
-            next.copy_from_slice(w2b2);
-            let (w2, b2) = next.split_at_mut(n_w2);
-            F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
-            bias_step(b2, d2, n2, 0, alpha, F::one());
-        }
-        Some(cost_sum)
-    };
+            sync(mode);
+            if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
+                return None;
+            }
+            // 2. The output layer, as Network::row_pass does it for its last layer.
+            // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
+            let (a1, w2b2) = unsafe { (a1s.view(0..rows * n1), out_both[b % 2].view(0..n_out)) };
+            let (w2, b2) = w2b2.split_at(n_w2);
+            let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
+            F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
+            finish_output(act2, a2, z2, b2);
+            let cost_sum = cost.total(act2, a2, z2, y, n2);
+            cost.output_delta_of_mean(act2, a2, y, d2, n2, rows);
+            // 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'.
+            if cost_sum.is_finite() {
+                for half in mine.iter_mut() {
+                    let (j, h) = (half.j.clone(), half.j.len());
+                    let d1_j = &mut half.d1[..rows * h];
+                    F::gemm(rows, n2, h, F::one(), d2, n2, 1, &w2[j.start..], n1, 1, F::zero(), d1_j, h, 1);
+                    act1.mul_derivative(d1_j, &half.a1[..rows * h]);
+                }
+            }
+            // 4. This thread's shares of the rows of the batch after next.
+            if b + 2 < last {
+                gathers.for_each(|s| gather(b + 2, s, set));
+            }
+            if !cost_sum.is_finite() {
+                return Some(cost_sum);
+            }
+            // 5. The updates of these hidden units; with `output` also of the output layer.
+            let alpha = F::zero() - eta;
+            for half in mine.iter() {
+                let (j, h) = (half.j.clone(), half.j.len());
+                let d1_j = &half.d1[..rows * h];
+                // SAFETY: W¹[J] and b¹[J] belong to this thread alone.
+                let (w1, b1) = unsafe {
+                    (
+                        params.part(w1r.start + j.start * n0..w1r.start + j.end * n0),
+                        params.part(b1r.start + j.start..b1r.start + j.end),
+                    )
+                };
+                bias_step(b1, d1_j, h, 0, alpha, F::one());
+                F::gemm(h, rows, n0, alpha, d1_j, 1, h, x, n0, 1, decay, w1, n0, 1);
+            }
+            if t == 0 {
+                // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which the other
+                // thread has finished; it reads this copy only after the next barrier.
+                let next = unsafe { out_both[(b + 1) % 2].part(0..n_out) };
+                next.copy_from_slice(w2b2);
+                let (w2, b2) = next.split_at_mut(n_w2);
+                F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, decay, w2, n1, 1);
+                bias_step(b2, d2, n2, 0, alpha, F::one());
+            }
+            Some(cost_sum)
+        };
     // The index in the network's parameters of the first value of `w` that is not finite, if any;
     // `w` holds the parameters `at(0)`, `at(1)`, ...
     let first_bad = |w: &[F], at: &dyn Fn(usize) -> usize| {
@@ -310,36 +331,39 @@ pub fn sgd_batches<F: TrainFloat>(
     let mut locals = locals.iter_mut();
     let local0 = locals.next().expect("one thread");
     for b in batches.start..(batches.start + 2).min(last) {
-        for s in 0..shares {
-            gather(b, s);
+        for (s, set) in (0..shares).flat_map(|s| (0..shares).map(move |set| (s, set))) {
+            gather(b, s, set);
         }
     }
     let meeting = &PingPong::new();
-    // Whether the helper stays: 0 undecided, 1 yes, 2 no. The second half goes to whichever
-    // thread computes it.
-    let (stays, second) = (&AtomicUsize::new(0), &Mutex::new(Some(h1)));
+    // The mode once decided (0 while undecided). The second half goes to whichever thread
+    // computes it.
+    let modes = [Mode::Alone, Mode::Shared, Mode::Private];
+    let (decided, second) = (&AtomicUsize::new(0), &Mutex::new(Some(h1)));
     let take_second = || second.lock().unwrap_or_else(|e| e.into_inner()).take().expect("the second half");
     std::thread::scope(|scope| {
         let mut helper = None;
         if two_threads {
             let local1 = locals.next().expect("two threads");
             helper = Some(scope.spawn(move || {
+                let mut mode = Mode::Shared;
                 if matches!(threads, Threads::Adaptive { .. }) {
                     if !meeting.pong() {
                         return;
                     }
-                    let mut decided = stays.load(Ordering::Acquire);
-                    while decided == 0 {
+                    let mut code = decided.load(Ordering::Acquire);
+                    while code == 0 {
                         spin_loop();
-                        decided = stays.load(Ordering::Acquire);
+                        code = decided.load(Ordering::Acquire);
                     }
-                    if decided != 1 {
+                    mode = modes[code - 1];
+                    if mode == Mode::Alone {
                         return;
                     }
                 }
                 let mut mine = [take_second()];
                 for (k, b) in batches_h.enumerate() {
-                    match work(b, 1, 1..2, true, local1, &mut mine, Some(go)) {
+                    match work(b, 1, mode, local1, &mut mine, Some(go)) {
                         Some(cost) if cost.is_finite() => {}
                         _ => return,
                     }
@@ -349,16 +373,21 @@ pub fn sgd_batches<F: TrainFloat>(
                 }
             }));
         }
-        let paired = match threads {
-            Threads::One => false,
-            Threads::Two => true,
-            Threads::Adaptive { far_ns } => {
-                let close = meeting.ping().is_some_and(|ns| ns <= far_ns);
-                stays.store(if close { 1 } else { 2 }, Ordering::Release);
-                close
+        let mode = match threads {
+            Threads::One => Mode::Alone,
+            Threads::Two => Mode::Shared,
+            Threads::Adaptive { far_ns, alone_ns } => {
+                let mode = match meeting.ping() {
+                    Some(ns) if ns <= far_ns.min(alone_ns) => Mode::Shared,
+                    Some(ns) if ns <= alone_ns => Mode::Private,
+                    _ => Mode::Alone,
+                };
+                let code = 1 + modes.iter().position(|&m| m == mode).expect("a mode");
+                decided.store(code, Ordering::Release);
+                mode
             }
         };
-        let (mut main_halves, gathers) = if paired { (vec![h0], 0..1) } else { (vec![h0, take_second()], 0..shares) };
+        let mut main_halves = if mode == Mode::Alone { vec![h0, take_second()] } else { vec![h0] };
         let (mut done, mut stop) = (0, None);
         for (k, b) in batches.clone().enumerate() {
             let asked = k > 0 && stop_now();
@@ -368,11 +397,11 @@ pub fn sgd_batches<F: TrainFloat>(
                 // Met at the helper's barrier of batch b, which it reaches only after
                 // finishing batch b − 1; it then stops without touching the weights.
                 go.store(false, Ordering::Release);
-                sync(paired);
+                sync(mode);
                 break;
             }
-            let cost_sum = work(b, 0, gathers.clone(), paired, local0, &mut main_halves, None)
-                .expect("the calling thread is never stopped");
+            let cost_sum =
+                work(b, 0, mode, local0, &mut main_halves, None).expect("the calling thread is never stopped");
             if !cost_sum.is_finite() {
                 stop = Some(Stop::Cost(cost_sum));
                 break;
@@ -394,7 +423,7 @@ pub fn sgd_batches<F: TrainFloat>(
         let w2b2 = unsafe { out_both[(batches.start + done) % 2].view(0..n_out) };
         unsafe { params.part(w2r.clone()) }.copy_from_slice(&w2b2[..n_w2]);
         unsafe { params.part(b2r.clone()) }.copy_from_slice(&w2b2[n_w2..]);
-        (done, stop, 1 + usize::from(paired))
+        (done, stop, if mode == Mode::Alone { 1 } else { 2 })
     })
 }
 
@@ -418,7 +447,7 @@ mod tests {
             sgd_batches(&mut net, &data, &order, 7, 0..15, 0.5, 0.999, threads, 4, |_, _| {}, || false);
         assert_eq!((done, stop), (15, None));
         let expected = match threads {
-            Threads::One | Threads::Adaptive { far_ns: 0.0 } => 1..=1,
+            Threads::One | Threads::Adaptive { alone_ns: 0.0, .. } => 1..=1,
             Threads::Two => 2..=2,
             Threads::Adaptive { .. } => 1..=2,
         };
@@ -430,9 +459,12 @@ mod tests {
     fn every_choice_of_threads_gives_the_same_weights() {
         let one = trained(Threads::One);
         assert_eq!(trained(Threads::Two), one);
-        // Against 0 ns the helper always leaves (the calling thread goes on alone); against ∞ it
-        // stays whenever it starts within the millisecond.
-        assert_eq!(trained(Threads::Adaptive { far_ns: 0.0 }), one);
-        assert_eq!(trained(Threads::Adaptive { far_ns: f64::INFINITY }), one);
+        // Every round trip is above 0 ns and below ∞: the helper leaves at once (the calling
+        // thread goes on alone), or stays with each thread gathering all rows, or stays with the
+        // rows shared (whenever it starts within the millisecond; else alone).
+        let inf = f64::INFINITY;
+        for (far_ns, alone_ns) in [(inf, 0.0), (0.0, inf), (inf, inf)] {
+            assert_eq!(trained(Threads::Adaptive { far_ns, alone_ns }), one, "{far_ns} {alone_ns}");
+        }
     }
 }

@@ -506,7 +506,9 @@ pub fn train_resumable<F: TrainFloat>(
                 decay,
                 match (threads, plan.threads) {
                     (1, _) => Threads::One,
-                    (_, None) => Threads::Adaptive { far_ns: crate::parallel::FAR_ROUND_TRIP_NS },
+                    (_, None) => {
+                        Threads::Adaptive { far_ns: crate::parallel::FAR_ROUND_TRIP_NS, alone_ns: f64::INFINITY }
+                    }
                     _ => Threads::Two,
                 },
                 FINITE_CHECK_EVERY,
