@@ -14,21 +14,25 @@ use rand_distr::{Distribution, StandardNormal};
 /// Step h of the central differences.
 pub const STEP: f64 = 1e-4;
 
-/// Gradient entries smaller than this are compared in absolute terms (scaled by it), because a
-/// relative error of a value near zero measures only the rounding of the differences.
+/// Gradient entries smaller than this times max(1, |C|) are compared in absolute terms (scaled by
+/// it), because a relative error of a value near zero measures only the rounding of the
+/// differences, and that rounding grows with the cost C itself: C(θ ± h) carry errors of about
+/// ε·|C|, which the differences divide by 12h.
 pub const TINY: f64 = 1e-4;
 
 /// Outcome of a gradient check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GradCheck {
-    /// max over parameters of |g − ĝ| / max(|g|, |ĝ|, [`TINY`]), g from backprop, ĝ from differences.
+    /// max over parameters of |g − ĝ| / max(|g|, |ĝ|, [`TINY`]·max(1, |C|)), g from backprop, ĝ
+    /// from differences, C the cost at the point checked.
     pub max_rel_error: f64,
     /// Index (flat layout) of the parameter with the largest error.
     pub worst_param: usize,
     /// Number of parameters checked.
     pub n_params: usize,
     /// Parameters skipped because a ±2h perturbation moved some unit across a kink of a
-    /// piecewise-linear function (ReLU, leaky ReLU, hard sigmoid, MAE), where C is not differentiable.
+    /// piecewise-linear function (ReLU, leaky ReLU, hard sigmoid, MAE), where C is not
+    /// differentiable, at h = [`STEP`] and again at h = [`STEP`]/10.
     pub skipped: usize,
 }
 
@@ -52,7 +56,8 @@ fn pieces(net: &Network<f64>, ws: &Workspace<f64>, y: &[f64], rows: usize) -> Ve
 }
 
 /// Compares backprop's gradient of the mean cost over `rows` samples with the fourth-order central
-/// difference ĝ = [8(C(θ+h) − C(θ−h)) − (C(θ+2h) − C(θ−2h))] / 12h, h = [`STEP`], for every parameter.
+/// difference ĝ = [8(C(θ+h) − C(θ−h)) − (C(θ+2h) − C(θ−2h))] / 12h, h = [`STEP`] (or [`STEP`]/10
+/// where a unit lies within 2h of a kink), for every parameter.
 pub fn check(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize) -> GradCheck {
     let mut ws = Workspace::new(net, rows);
     let mut grad = vec![0.0; net.n_params()];
@@ -65,6 +70,7 @@ pub fn check_against(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, grad
     let mut ws = Workspace::new(net, rows);
     net.forward(x, rows, &mut ws);
     let base = pieces(net, &ws, y, rows);
+    let floor = TINY * (net.cost_sum(y, rows, &ws) / rows as f64).abs().max(1.0);
     let mut probe = net.clone();
     let mut cost = |p: &Network<f64>| -> (f64, bool) {
         p.forward(x, rows, &mut ws);
@@ -73,18 +79,21 @@ pub fn check_against(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, grad
     let mut out = GradCheck { max_rel_error: 0.0, worst_param: 0, n_params: net.n_params(), skipped: 0 };
     for (i, &g) in grad.iter().enumerate() {
         let theta = net.params()[i];
-        let mut at = |k: f64| {
-            probe.params_mut()[i] = theta + k * STEP;
-            cost(&probe)
-        };
-        let [(p1, s1), (m1, s2), (p2, s3), (m2, s4)] = [at(1.0), at(-1.0), at(2.0), at(-2.0)];
+        // With a unit near a kink, once more 10× closer before giving up on the parameter.
+        let numeric = [STEP, STEP / 10.0].into_iter().find_map(|h| {
+            let mut at = |k: f64| {
+                probe.params_mut()[i] = theta + k * h;
+                cost(&probe)
+            };
+            let [(p1, s1), (m1, s2), (p2, s3), (m2, s4)] = [at(1.0), at(-1.0), at(2.0), at(-2.0)];
+            (s1 && s2 && s3 && s4).then(|| (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * h))
+        });
         probe.params_mut()[i] = theta;
-        if !(s1 && s2 && s3 && s4) {
+        let Some(numeric) = numeric else {
             out.skipped += 1;
             continue;
-        }
-        let numeric = (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * STEP);
-        let rel = (g - numeric).abs() / g.abs().max(numeric.abs()).max(TINY);
+        };
+        let rel = (g - numeric).abs() / g.abs().max(numeric.abs()).max(floor);
         if rel > out.max_rel_error {
             out.max_rel_error = rel;
             out.worst_param = i;
