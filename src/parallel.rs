@@ -177,9 +177,7 @@ impl Pool {
             panic!("a task panicked on a worker thread");
         }
     }
-}
 
-impl Pool {
     /// Measures the round trip between the calling thread's core and a worker's ([`PingPong`])
     /// and returns it (`None` if no worker answered within a millisecond). Until the next probe,
     /// jobs then run on the calling thread alone if it was above [`FAR_ROUND_TRIP_NS`] or nobody

@@ -8,28 +8,17 @@ mod common;
 use common::*;
 use std::time::Duration;
 
+/// `train` on the built-in digits, 64-24-10, 6 epochs of batches of 10, then the flags given.
+macro_rules! digits_run {
+    ($($flag:expr),* $(,)?) => {
+        &["train", "--dataset", "digits", "--layers", "64,24,10", "--epochs", "6", "--batch-size", "10", $($flag),*]
+    };
+}
+
 /// A short run with every piece of state that must survive: Adam moments, a step schedule (η
 /// changes), early stopping (best weights, since_best) and shuffled batches.
-const FLAGS: &[&str] = &[
-    "train",
-    "--dataset",
-    "digits",
-    "--layers",
-    "64,24,10",
-    "--epochs",
-    "6",
-    "--batch-size",
-    "10",
-    "--optimizer",
-    "adam",
-    "--eta",
-    "0.01",
-    "--schedule",
-    "step:2:0.5",
-    "--patience",
-    "4",
-    "--quiet",
-];
+const FLAGS: &[&str] =
+    digits_run!["--optimizer", "adam", "--eta", "0.01", "--schedule", "step:2:0.5", "--patience", "4", "--quiet"];
 
 fn flags_with(extra: &[&str]) -> Vec<String> {
     flags_of(FLAGS, extra)
@@ -41,24 +30,7 @@ fn flags_of(base: &[&str], extra: &[&str]) -> Vec<String> {
 
 /// Plain SGD of a one-hidden-layer network on two threads (the `hidden_split` path, whose helper
 /// thread must stop cleanly at a batch boundary); η comes with the test.
-const SPLIT_FLAGS: &[&str] = &[
-    "train",
-    "--dataset",
-    "digits",
-    "--layers",
-    "64,24,10",
-    "--epochs",
-    "6",
-    "--batch-size",
-    "10",
-    "--optimizer",
-    "sgd",
-    "--lambda",
-    "0.1",
-    "--threads",
-    "2",
-    "--quiet",
-];
+const SPLIT_FLAGS: &[&str] = digits_run!["--optimizer", "sgd", "--lambda", "0.1", "--threads", "2", "--quiet"];
 
 /// The model bytes of the run left alone, and how long it took in milliseconds (kill delays are
 /// drawn below that, so debug and release binaries are both interrupted mid-run).
