@@ -5,16 +5,19 @@
 //! - `b100`: 784-100-10 sigmoid, quadratic, SGD, batch 100;
 //! - `deep`: 784-256-128-10 ReLU, softmax + cross-entropy, Adam (backprop + step), batch 64;
 //! - `eval`: the forward pass of 784-30-10 over a chunk of 1,000 rows (inference);
-//! - `nielsen-split`, `b100-split`: the path training takes for those two (`hidden_split`, the
-//!   hidden units in two halves): one shuffled pass over 100 batches of random rows per iteration.
+//! - `nielsen-split`, `b100-split`: the path training takes for those two (the fast path, the
+//!   hidden units in two halves): one epoch of 100 batches of random rows through `neuralnet::fit`
+//!   per iteration (it also evaluates the 100 batches' rows once at the end, ≈ 1/20 of the work).
 //!
 //! Each runs on 1 thread and on all cores (`threads-N` in the name).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use neuralnet::config::{MonitorConfig, NetworkConfig, OptimizerConfig, PerformanceConfig, TrainingConfig};
 use neuralnet::data::Dataset;
-use neuralnet::hidden_split::Threads;
-use neuralnet::parallel::default_threads;
-use neuralnet::{Activation, Cost, Init, Network, OptimState, Optimizer, Workspace};
+use neuralnet::{
+    Activation, Cost, Data, Init, Network, OptimState, Optimizer, Silent, Solver, Splits, TrainConfig, Workspace,
+    available_threads as default_threads, fit,
+};
 use rand::{RngExt, SeedableRng};
 use std::hint::black_box;
 
@@ -80,7 +83,7 @@ fn train_step(crit: &mut Criterion) {
         for &t in &threads {
             let (mut net, x, y) = setup(c, c.rows);
             let mut ws = Workspace::new(&net, c.rows).with_threads(t);
-            let mut opt = OptimState::new(c.optimizer, 0.9, net.n_params());
+            let mut opt = OptimState::new(&Solver::adam(1e-4), net.n_params());
             let mut grad = vec![0.0f32; net.n_params()];
             group.bench_function(format!("threads-{t}"), |b| {
                 b.iter(|| {
@@ -88,45 +91,42 @@ fn train_step(crit: &mut Criterion) {
                         black_box(net.sgd_step(&x, &y, c.rows, &mut ws, 0.01, 1.0));
                     } else {
                         black_box(net.backprop(&x, &y, c.rows, &mut ws, &mut grad));
-                        opt.step_on(net.params_mut(), &grad, 1e-4, ws.pool());
+                        opt.step_with(net.params_mut(), &grad, 1e-4, &ws);
                     }
                 })
             });
         }
         group.finish();
     }
-    // The split path: 100 batches per iteration, one pass over 100 batches' rows in shuffled order.
+    // The split path: one epoch of 100 batches through `fit`, as training runs it.
     const BATCHES: usize = 100;
     for c in &CASES[..2] {
         let n = BATCHES * c.rows;
         let mut group = crit.benchmark_group(format!("{}-split", c.name));
         group.throughput(Throughput::Elements((BATCHES * c.rows) as u64));
-        let (mut net, x, _) = setup(c, n);
+        let (_, x, _) = setup(c, n);
         let labels = (0..n as u32).map(|i| i % 10).collect();
-        let data = Dataset::classification(x, c.sizes[0], labels, 10);
-        let mut order: Vec<usize> = (0..n).collect();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
-        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+        let train = Dataset::classification(x, c.sizes[0], labels, 10);
+        let data = Data::from(Splits { name: "random".into(), train, ..Default::default() });
         for &t in &threads {
+            let config = TrainConfig {
+                network: NetworkConfig {
+                    layers: Some(c.sizes.to_vec()),
+                    activation: Some(c.hidden),
+                    output_activation: Some(c.output),
+                    cost: Some(c.cost),
+                    init: Some(Init::Normal),
+                    init_scale: Some(0.1),
+                    ..Default::default()
+                },
+                optimizer: OptimizerConfig { kind: Some(Optimizer::Sgd), eta: Some(0.01), ..Default::default() },
+                training: TrainingConfig { epochs: Some(1), batch_size: Some(c.rows), ..Default::default() },
+                monitor: MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) },
+                performance: PerformanceConfig { threads: Some(t) },
+                ..Default::default()
+            };
             group.bench_function(format!("threads-{t}"), |b| {
-                b.iter(|| {
-                    let (done, stop, _) = neuralnet::hidden_split::sgd_batches(
-                        &mut net,
-                        &data,
-                        &order,
-                        c.rows,
-                        0..BATCHES,
-                        0.01,
-                        1.0,
-                        if t >= 2 { Threads::Two } else { Threads::One },
-                        16,
-                        |_, cost| {
-                            black_box(cost);
-                        },
-                        || false,
-                    );
-                    assert!(done == BATCHES && stop.is_none());
-                })
+                b.iter(|| black_box(fit(&config, &data, &mut Silent).expect("training").history.updates))
             });
         }
         group.finish();

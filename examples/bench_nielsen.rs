@@ -14,10 +14,11 @@
 //! sample the forward part. `--peak` (default 85, the measured one-core SGEMM peak of the shared
 //! bench machine) gives the FLOP floor: the seconds the FLOPs take at that rate.
 
+use neuralnet::config::{MonitorConfig, NetworkConfig, OptimizerConfig, PerformanceConfig, TrainingConfig};
 use neuralnet::data::{Dataset, Splits, load_named};
 use neuralnet::metrics::evaluate;
-use neuralnet::train::{EVAL_CHUNK, Silent, fit};
-use neuralnet::{Activation, Cost, Init, Optimizer, TrainConfig, Workspace};
+use neuralnet::train::EVAL_CHUNK;
+use neuralnet::{Activation, Cost, Data, Init, Optimizer, Silent, TrainConfig, Workspace, fit};
 use rand::{RngExt, SeedableRng};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -122,7 +123,9 @@ fn main() {
             std::process::exit(2)
         })
     };
-    let threads = neuralnet::parallel::threads_or_all(threads);
+    let threads = threads.unwrap_or_else(neuralnet::available_threads);
+    let data = Data::from(splits);
+    let splits = &data.splits;
     println!("# {} threads, {epochs} epochs per run, FLOP floor at {peak} GFLOP/s", threads);
     println!(
         "{:<14} {:>10} {:>10} {:>11} {:>9} {:>10} {:>10} {:>12} {:>8}",
@@ -137,27 +140,32 @@ fn main() {
         "test acc"
     );
     for b in configs().into_iter().filter(|b| which == "all" || which == b.name) {
-        let config = TrainConfig {
-            layers: Some(b.layers.clone()),
-            activation: Some(b.activation),
-            output_activation: Some(b.output),
-            cost: Some(b.cost),
-            optimizer: Some(b.optimizer),
-            init: Some(b.init),
-            batch_size: Some(b.batch),
-            eta: Some(b.eta),
-            epochs: Some(epochs),
-            seed: 1,
-            threads: Some(threads),
-            monitor_train: b.monitor[0],
-            monitor_validation: b.monitor[1],
-            monitor_test: b.monitor[2],
+        let [train, validation, test] = b.monitor.map(Some);
+        let mut config = TrainConfig {
+            network: NetworkConfig {
+                layers: Some(b.layers.clone()),
+                activation: Some(b.activation),
+                output_activation: Some(b.output),
+                cost: Some(b.cost),
+                init: Some(b.init),
+                ..Default::default()
+            },
+            optimizer: OptimizerConfig { kind: Some(b.optimizer), eta: Some(b.eta), ..Default::default() },
+            training: TrainingConfig {
+                batch_size: Some(b.batch),
+                epochs: Some(epochs),
+                seed: Some(1),
+                ..Default::default()
+            },
+            monitor: MonitorConfig { train, validation, test },
+            performance: PerformanceConfig { threads: Some(threads) },
             ..Default::default()
         };
-        let plan = config.resolve(&splits).expect("valid config");
-        let (net, with_eval) = fit(&plan, &splits, &mut Silent).expect("training");
-        let quiet_plan = neuralnet::Plan { monitor: [false; 3], ..plan.clone() };
-        let (_, train_only) = fit(&quiet_plan, &splits, &mut Silent).expect("training");
+        let with_eval = fit(&config, &data, &mut Silent).expect("training");
+        let net = with_eval.model.network;
+        let with_eval = with_eval.history;
+        config.monitor = MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) };
+        let train_only = fit(&config, &data, &mut Silent).expect("training").history;
         let s_train = median(train_only.epochs.iter().map(|e| e.seconds).collect());
         let s_all = median(with_eval.epochs.iter().map(|e| e.seconds).collect());
         let n = splits.train.len() as f64;

@@ -6,7 +6,7 @@
 //! Run: cargo run --release --example custom_loop
 
 use neuralnet::gradcheck;
-use neuralnet::{Activation, Cost, Init, Network, OptimState, Optimizer, Workspace};
+use neuralnet::{Activation, Cost, Init, Network, OptimState, Solver, Workspace};
 use rand::SeedableRng;
 
 fn main() {
@@ -25,7 +25,7 @@ fn main() {
 
     let mut ws = Workspace::new(&net, 64);
     let mut grad = vec![0.0f32; net.n_params()];
-    let mut opt = OptimState::new(Optimizer::Adam, 0.0, net.n_params());
+    let mut opt = OptimState::new(&Solver::adam(0.01), net.n_params());
     for step in 0..=3000 {
         // ∇C of the mean cost ½‖y − a‖² over the 64 points; returns Σₓ Cₓ.
         let cost = net.backprop(&x, &y, 64, &mut ws, &mut grad) / 64.0;

@@ -70,9 +70,17 @@ pub enum Error {
     /// A bug: something that should not happen did.
     #[error("internal error: {0}")]
     Internal(String),
-    /// Training was interrupted (SIGINT) after writing a checkpoint.
-    #[error("interrupted; {0}")]
-    Interrupted(String),
+    /// Training was interrupted (the observer asked to stop, e.g. on Ctrl-C).
+    #[error("interrupted (stopped after {at}); {}", match checkpoint {
+        Some(dir) => format!("checkpoint written to {}", dir.display()),
+        None => "no checkpoint written".to_string(),
+    })]
+    Interrupted {
+        /// Where the run stopped: `epoch 3 batch 20/500`, `epoch 3` or `iteration 12`.
+        at: String,
+        /// The checkpoint directory it can resume from, if one was written.
+        checkpoint: Option<PathBuf>,
+    },
     /// A download failed or its checksum did not match.
     #[error("{url}: {what}")]
     Download {
@@ -89,7 +97,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Diverged { .. } => 3,
-            Error::Interrupted(_) => 130,
+            Error::Interrupted { .. } => 130,
             Error::LinAlg(_) | Error::Internal(_) => 1,
             _ => 2,
         }

@@ -1,48 +1,17 @@
-//! Pictures of a run, drawn after training from its data: learning curves from a report JSON;
-//! a confusion matrix, the first-layer weights (image models) and the decision regions (2-D
-//! inputs) from a model and its dataset. Each picture is written as PNG, and also as SVG on request.
+//! Pictures of a model, drawn after training from its data: a confusion matrix, the first-layer
+//! weights (image models) and the decision regions (2-D inputs). (The learning curves are drawn
+//! from a run's report: [`crate::train::report::learning_curves`].) Each picture is written as PNG, and also as SVG on request.
 
 use crate::data::{Dataset, Splits};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::argmax;
 use crate::network::{Network, Workspace};
-use crate::plot::{Series, confusion_matrix, decision_regions, line_chart, weight_grid};
-use serde_json::Value;
+use crate::plot::{confusion_matrix, decision_regions, weight_grid};
 use std::path::Path;
 
 /// File extensions to write: `["png"]`, or `["png", "svg"]` with `svg`.
-fn formats(svg: bool) -> &'static [&'static str] {
+pub(crate) fn formats(svg: bool) -> &'static [&'static str] {
     if svg { &["png", "svg"] } else { &["png"] }
-}
-
-/// Loss and accuracy (or MSE) per epoch for every split in `report` (the `--report` JSON).
-pub fn learning_curves(report: &Value, dir: &Path, svg: bool) -> Result<Vec<String>> {
-    let epochs = report["epochs"].as_array().ok_or_else(|| Error::format(dir, "report has no 'epochs' array"))?;
-    let curve = |key: &str, scale: f64| -> Option<Series> {
-        let (x, y): (Vec<f64>, Vec<f64>) =
-            epochs.iter().filter_map(|e| Some((e["epoch"].as_f64()?, e[key].as_f64()? * scale))).unzip();
-        (!x.is_empty()).then(|| Series { label: key.replace('_', " "), x, y })
-    };
-    let splits = ["train", "validation", "test"];
-    let mut out = Vec::new();
-    let charts: [(&str, &str, &str, f64, bool); 2] =
-        if epochs.iter().any(|e| e.get("test_mse").is_some() || e.get("train_mse").is_some()) {
-            [("loss", "loss", "cost", 1.0, true), ("mse", "mse", "MSE", 1.0, true)]
-        } else {
-            [("loss", "loss", "cost", 1.0, true), ("accuracy", "accuracy", "accuracy (%)", 100.0, false)]
-        };
-    for (file, suffix, y_label, scale, log) in charts {
-        let series: Vec<Series> = splits.iter().filter_map(|s| curve(&format!("{s}_{suffix}"), scale)).collect();
-        if series.is_empty() {
-            continue;
-        }
-        for ext in formats(svg) {
-            let name = format!("{file}.{ext}");
-            line_chart(&dir.join(&name), &format!("{file} per epoch"), "epoch", y_label, &series, log)?;
-            out.push(name);
-        }
-    }
-    Ok(out)
 }
 
 /// Confusion counts of `net` on `data`: `counts[true][predicted]`.

@@ -6,8 +6,12 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = match <cli::args::Cli as clap::Parser>::try_parse() {
-        Ok(args) => args,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = cli::args::Cli::command()
+        .try_get_matches()
+        .and_then(|m| cli::args::Cli::from_arg_matches(&m).map(|args| (args, m)));
+    let (args, matches) = match parsed {
+        Ok(parsed) => parsed,
         // --help, --version, and a bare `neuralnet` (which prints the help)
         Err(e) if !e.use_stderr() || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             e.exit()
@@ -19,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli::run(args) {
+    match cli::run(args, &matches) {
         Ok(code) => code,
         Err(err) => {
             let code =

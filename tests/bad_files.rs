@@ -123,7 +123,7 @@ fn damaged_checkpoints_are_refused() {
         ),
         (
             "version",
-            replace(&good, b"neuralnet-checkpoint/1", b"neuralnet-checkpoint/7"),
+            replace(&good, b"neuralnet-checkpoint/2", b"neuralnet-checkpoint/7"),
             "format 'neuralnet-checkpoint/7'",
         ),
         ("model-instead", model(d), "format 'neuralnet/1' is not supported"),
@@ -147,8 +147,14 @@ fn damaged_checkpoints_are_refused() {
 fn bad_toml_config_is_refused_naming_the_line() {
     let dir = tempdir();
     let d = dir.path();
-    std::fs::write(d.join("bad.toml"), "epochs = 3\nlayers = [2, \"x\", 2]\n").unwrap();
+    std::fs::write(d.join("bad.toml"), "[training]\nepochs = 3\n[network]\nlayers = [2, \"x\", 2]\n").unwrap();
     let o = run_in(d, &["train", &arg(d, "bad.toml")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("line 2"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("line 4"), "{}", stderr(&o));
+    // A file in the flat layout of earlier versions: the key is named with the table it moved to.
+    std::fs::write(d.join("old.toml"), "dataset = \"digits\"\neta = 0.1\n").unwrap();
+    let o = run_in(d, &["train", &arg(d, "old.toml")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("old.toml") && err.contains("`dataset` in [data]") && err.lines().count() == 1, "{err}");
 }

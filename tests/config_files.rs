@@ -25,8 +25,9 @@ fn every_experiment_file_parses() {
 fn flags_override_the_file_and_the_report_records_what_was_used() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
-    fs::write(&cfg, "dataset = \"digits\"\nepochs = 5\neta = 0.01\nlayers = [64, 20, 10]\noptimizer = \"momentum\"\n")
-        .unwrap();
+    let text = "[data]\ndataset = \"digits\"\n[training]\nepochs = 5\n[optimizer]\nkind = \"momentum\"\neta = 0.01\n\
+                [network]\nlayers = [64, 20, 10]\n";
+    fs::write(&cfg, text).unwrap();
     let report = dir.path().join("r.json");
     let (code, _, err) =
         outcome(&["train", cfg.to_str().unwrap(), "--epochs", "2", "--quiet", "--report", report.to_str().unwrap()]);
@@ -43,13 +44,13 @@ fn flags_override_the_file_and_the_report_records_what_was_used() {
 fn unknown_keys_and_wrong_types_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
-    fs::write(&cfg, "dataset = \"digits\"\nlearning_rate = 0.1\n").unwrap();
-    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "learning_rate"]);
-    fs::write(&cfg, "epochs = \"ten\"\n").unwrap();
-    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "line 1"]);
-    fs::write(&cfg, "activation = \"swish\"\n").unwrap();
+    fs::write(&cfg, "[data]\ndataset = \"digits\"\n[optimizer]\nlearning_rate = 0.1\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "learning_rate", "line 4"]);
+    fs::write(&cfg, "[training]\nepochs = \"ten\"\n").unwrap();
+    assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "line 2"]);
+    fs::write(&cfg, "[network]\nactivation = \"swish\"\n").unwrap();
     assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "swish"]);
-    fs::write(&cfg, "[lm]\nmu_start = 1\n").unwrap();
+    fs::write(&cfg, "[optimizer.lm]\nmu_start = 1\n").unwrap();
     assert_fails(&["train", cfg.to_str().unwrap()], 2, &["bad.toml", "mu_start"]);
     assert_fails(&["train", dir.path().join("missing.toml").to_str().unwrap()], 2, &["missing.toml"]);
 }

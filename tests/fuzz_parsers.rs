@@ -11,10 +11,10 @@
 //! then runs batches of cases until that much time has passed and prints its execution count.
 //! Every file in `tests/corpus/` (seeds and past crashes) is also replayed as a regression test.
 
+use neuralnet::Model;
 use neuralnet::TrainConfig;
-use neuralnet::checkpoint;
 use neuralnet::data::idx::parse_idx;
-use neuralnet::model_io;
+use neuralnet::train::checkpoint;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::path::{Path, PathBuf};
@@ -321,12 +321,11 @@ fn idx_target(bytes: &[u8]) {
 }
 
 fn model_target(bytes: &[u8]) {
-    if let Ok((net, _meta)) = model_io::from_bytes(bytes, Path::new("fuzz.safetensors"))
-        && net.n_params() < 1 << 20
+    if let Ok(model) = Model::from_bytes(bytes, Path::new("fuzz.safetensors"))
+        && model.network.n_params() < 1 << 20
     {
-        let mut ws = neuralnet::Workspace::new(&net, 1);
-        let x = vec![0.5f32; net.n_inputs()];
-        let _ = net.forward(&x, 1, &mut ws);
+        let x = vec![0.5f32; model.network.n_inputs()];
+        let _ = model.predict(&x);
     }
 }
 
@@ -341,7 +340,8 @@ fn toml_target(text: &str) {
     if let Ok(config) = TrainConfig::from_toml_str(text, Path::new("fuzz.toml"))
         && config.validate().is_ok()
     {
-        let small = config.layers.as_ref().is_none_or(|l| model_io::param_count(l).is_some_and(|n| n < 1 << 16));
+        let params = |l: &Vec<usize>| l.windows(2).try_fold(0usize, |a, w| a.checked_add(w[0].checked_mul(w[1])?));
+        let small = config.network.layers.as_ref().is_none_or(|l| params(l).is_some_and(|n| n < 1 << 16));
         if small {
             for name in ["higham", "digits"] {
                 let splits = neuralnet::data::builtin::load(name).expect("built in");
@@ -450,7 +450,7 @@ fn corpus_replays_without_panic() {
 #[test]
 fn seeds_parse() {
     for (path, b) in corpus("model").into_iter().filter(|(p, _)| !p.to_string_lossy().contains("crash")) {
-        model_io::from_bytes(&b, &path).unwrap_or_else(|e| panic!("{e}"));
+        Model::from_bytes(&b, &path).unwrap_or_else(|e| panic!("{e}"));
     }
     for (path, b) in corpus("checkpoint").into_iter().filter(|(p, _)| !p.to_string_lossy().contains("crash")) {
         checkpoint::from_bytes(&b, &path).unwrap_or_else(|e| panic!("{e}"));

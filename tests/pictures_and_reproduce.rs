@@ -1,5 +1,6 @@
 //! `neuralnet plot`, `train --plot` and the quick versions of `neuralnet reproduce`, with their
 //! figures asserted.
+#![cfg(feature = "plot")]
 
 mod common;
 use common::{assert_fails, mnist_dir, outcome};

@@ -1,6 +1,7 @@
 //! The `lee` and `hardsigmoid` reproductions in their `--quick` versions, through the library:
 //! the patterns they check hold, their files are written, and bad `--series` files are refused
 //! with an exit-2 error naming the file.
+#![cfg(feature = "plot")]
 
 use neuralnet::reproduce::{Options, Report, run};
 use std::path::Path;

@@ -2,33 +2,41 @@
 //! stopping, warm starts, and CI-sized versions of Nielsen's chapter-3 orderings.
 
 mod common;
+use neuralnet::config::{NetworkConfig, OptimizerConfig, TrainingConfig};
 use neuralnet::data::{builtin, load_named};
-use neuralnet::train::{StopReason, fit, init_network, train};
-use neuralnet::{Activation, Cost, Init, Optimizer, Sampling, Schedule, Splits, TrainConfig};
+use neuralnet::{Activation, Cost, Data, Optimizer, Sampling, Schedule, Silent, StopReason, TrainConfig, fit};
 
-fn digits() -> Splits {
-    builtin::load("digits").unwrap()
+fn digits() -> Data {
+    Data::from(builtin::load("digits").unwrap())
 }
 
+/// 64-32-10, 3 epochs, seed 5, everything else by default (ReLU, softmax, Adam).
 fn base() -> TrainConfig {
-    TrainConfig { layers: Some(vec![64, 32, 10]), epochs: Some(3), seed: 5, ..Default::default() }
+    TrainConfig {
+        network: NetworkConfig { layers: Some(vec![64, 32, 10]), ..Default::default() },
+        training: TrainingConfig { epochs: Some(3), seed: Some(5), ..Default::default() },
+        ..Default::default()
+    }
 }
 
-fn run(config: &TrainConfig, splits: &Splits) -> neuralnet::History {
-    let plan = config.resolve(splits).unwrap();
-    fit(&plan, splits, &mut neuralnet::train::Silent).unwrap().1
+fn run(config: &TrainConfig, data: &Data) -> neuralnet::History {
+    fit(config, data, &mut Silent).unwrap().history
 }
 
 #[test]
 fn updates_count_batches_not_epochs() {
     let s = digits();
-    let n = s.train.len() as u64; // 1,293
-    let h = run(&TrainConfig { batch_size: Some(10), ..base() }, &s);
-    assert_eq!(h.updates, 3 * n.div_ceil(10));
-    let h = run(&TrainConfig { sampling: Sampling::FullBatch, ..base() }, &s);
-    assert_eq!(h.updates, 3);
-    let h = run(&TrainConfig { sampling: Sampling::WithReplacement, batch_size: Some(1), ..base() }, &s);
-    assert_eq!(h.updates, 3 * n);
+    let n = s.splits.train.len() as u64; // 1,293
+    let mut c = base();
+    c.training.batch_size = Some(10);
+    assert_eq!(run(&c, &s).updates, 3 * n.div_ceil(10));
+    let mut c = base();
+    c.training.sampling = Some(Sampling::FullBatch);
+    assert_eq!(run(&c, &s).updates, 3);
+    let mut c = base();
+    c.training.sampling = Some(Sampling::WithReplacement);
+    c.training.batch_size = Some(1);
+    assert_eq!(run(&c, &s).updates, 3 * n);
 }
 
 #[test]
@@ -43,15 +51,11 @@ fn every_sampling_mode_and_optimizer_learns_digits() {
         (Sampling::ShuffledBatches, Optimizer::Adam, 0.002, 32),
     ] {
         let epochs = if sampling == Sampling::FullBatch { 60 } else { 10 };
-        let config = TrainConfig {
-            sampling,
-            optimizer: Some(optimizer),
-            eta: Some(eta),
-            batch_size: Some(batch),
-            epochs: Some(epochs),
-            ..base()
-        };
-        let h = run(&config, &s);
+        let mut c = base();
+        c.optimizer = OptimizerConfig { kind: Some(optimizer), eta: Some(eta), ..Default::default() };
+        c.training =
+            TrainingConfig { sampling: Some(sampling), batch_size: Some(batch), epochs: Some(epochs), ..c.training };
+        let h = run(&c, &s);
         let acc = h.epochs.last().unwrap().test.unwrap().accuracy.unwrap();
         assert!(acc > 0.9, "{sampling:?} {optimizer}: test accuracy {acc}");
     }
@@ -60,22 +64,19 @@ fn every_sampling_mode_and_optimizer_learns_digits() {
 #[test]
 fn step_schedule_and_plateau_halving() {
     let s = digits();
-    let h = run(
-        &TrainConfig { schedule: Schedule::Step { every: 2, factor: 0.5 }, eta: Some(0.1), epochs: Some(5), ..base() },
-        &s,
-    );
-    let etas: Vec<f64> = h.epochs.iter().map(|e| e.eta).collect();
+    let mut c = base();
+    c.schedule.eta = Some(Schedule::Step { every: 2, factor: 0.5 });
+    c.optimizer.eta = Some(0.1);
+    c.training.epochs = Some(5);
+    let etas: Vec<f64> = run(&c, &s).epochs.iter().map(|e| e.eta).collect();
     assert_eq!(etas, vec![0.1, 0.1, 0.05, 0.05, 0.025]);
     // A learning rate too small to improve anything: η halves after every epoch without a better
     // validation score and training stops after the 7th halving.
-    let config = TrainConfig {
-        schedule: Schedule::HalveOnPlateau { patience: 1 },
-        optimizer: Some(Optimizer::Sgd),
-        eta: Some(1e-12),
-        epochs: Some(100),
-        ..base()
-    };
-    let h = run(&config, &s);
+    let mut c = base();
+    c.schedule.eta = Some(Schedule::HalveOnPlateau { patience: 1 });
+    c.optimizer = OptimizerConfig { kind: Some(Optimizer::Sgd), eta: Some(1e-12), ..Default::default() };
+    c.training.epochs = Some(100);
+    let h = run(&c, &s);
     assert_eq!(h.stop_reason, StopReason::ScheduleExhausted);
     assert_eq!(h.epochs.len(), 8);
     assert!((h.epochs.last().unwrap().eta - 1e-12 / 64.0).abs() < 1e-20);
@@ -84,16 +85,20 @@ fn step_schedule_and_plateau_halving() {
 #[test]
 fn early_stopping_restores_the_best_weights() {
     let s = digits();
-    let config = TrainConfig { patience: Some(3), epochs: Some(200), eta: Some(0.01), ..base() };
-    let plan = config.resolve(&s).unwrap();
-    let (net, h) = fit(&plan, &s, &mut neuralnet::train::Silent).unwrap();
+    let mut c = base();
+    c.schedule.patience = Some(3);
+    c.training.epochs = Some(200);
+    c.optimizer.eta = Some(0.01);
+    let trained = fit(&c, &s, &mut Silent).unwrap();
+    let h = &trained.history;
     assert_eq!(h.stop_reason, StopReason::EarlyStopping);
     assert!(h.epochs.len() < 200);
     let best = h.epochs.iter().map(|e| e.validation.unwrap().accuracy.unwrap()).fold(0.0, f64::max);
     assert_eq!(h.epochs.len(), h.kept_epoch + 3);
-    let mut ws = neuralnet::Workspace::new(&net, 500);
-    let now = neuralnet::metrics::evaluate(&net, s.validation.as_ref().unwrap(), &mut ws).accuracy.unwrap();
+    let now = trained.model.evaluate(s.splits.validation.as_ref().unwrap(), 1).unwrap().accuracy.unwrap();
     assert_eq!(now, best, "restored weights score the best validation accuracy");
+    assert_eq!(trained.report.final_figures.kept_epoch, h.kept_epoch);
+    assert_eq!(trained.report.final_figures.figures.validation_accuracy, Some(best));
 }
 
 #[test]
@@ -101,34 +106,43 @@ fn init_from_starts_where_a_model_left_off_and_refuses_other_shapes() {
     let s = digits();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.safetensors");
-    let plan = base().resolve(&s).unwrap();
-    let (net, _) = fit(&plan, &s, &mut neuralnet::train::Silent).unwrap();
-    neuralnet::model_io::save(&net, &Default::default(), &path).unwrap();
-    let warm = TrainConfig { init_from: Some(path.clone()), ..base() }.resolve(&s).unwrap();
-    let (start, _) = init_network(&warm).unwrap();
-    assert_eq!(start.params(), net.params());
-    let other = TrainConfig { init_from: Some(path), layers: Some(vec![64, 16, 10]), ..base() }.resolve(&s).unwrap();
-    let err = init_network(&other).unwrap_err();
+    let trained = fit(&base(), &s, &mut Silent).unwrap();
+    trained.model.save(&path).unwrap();
+    let mut warm = base();
+    warm.network.init_from = Some(path.clone());
+    let (start, _) = warm.resolve(&s.splits).unwrap().initial_network::<f32>().unwrap();
+    assert_eq!(start.params(), trained.model.network.params());
+    warm.network.layers = Some(vec![64, 16, 10]);
+    let err = fit(&warm, &s, &mut Silent).unwrap_err();
     assert_eq!(err.exit_code(), 2);
     assert!(err.to_string().contains("--init-from"), "{err}");
 }
 
 #[test]
-fn invalid_training_settings_name_the_flag() {
-    let s = digits();
+fn invalid_training_settings_name_the_flag_and_the_key() {
+    let s = digits().splits;
     let higham = builtin::load("higham").unwrap();
-    let cases: Vec<(TrainConfig, &Splits, &str)> = vec![
-        (TrainConfig { momentum: 1.0, ..base() }, &s, "--momentum"),
-        (TrainConfig { lambda: -1.0, ..base() }, &s, "--lambda"),
-        (TrainConfig { patience: Some(0), ..base() }, &s, "--patience"),
-        (TrainConfig { patience: Some(3), layers: Some(vec![2, 3, 2]), ..base() }, &higham, "--patience"),
+    let with = |f: &dyn Fn(&mut TrainConfig)| {
+        let mut c = base();
+        f(&mut c);
+        c
+    };
+    let cases: Vec<(TrainConfig, &neuralnet::Splits, &str)> = vec![
+        (with(&|c| c.optimizer.momentum.mu = Some(1.0)), &s, "--momentum"),
+        (with(&|c| c.regularization.lambda = Some(-1.0)), &s, "--lambda (regularization.lambda)"),
+        (with(&|c| c.schedule.patience = Some(0)), &s, "--patience (schedule.patience)"),
+        (with(&|c| (c.schedule.patience, c.network.layers) = (Some(3), Some(vec![2, 3, 2]))), &higham, "--patience"),
         (
-            TrainConfig { output_activation: Some(Activation::Softmax), cost: Some(Cost::Mae), ..base() },
+            with(&|c| (c.network.output_activation, c.network.cost) = (Some(Activation::Softmax), Some(Cost::Mae))),
             &s,
             "--output-activation",
         ),
-        (TrainConfig { activation: Some(Activation::Softmax), ..base() }, &s, "--activation"),
-        (TrainConfig { init_scale: 0.0, ..base() }, &s, "--init-scale"),
+        (with(&|c| c.network.activation = Some(Activation::Softmax)), &s, "--activation"),
+        (with(&|c| c.network.init_scale = Some(0.0)), &s, "--init-scale"),
+        (with(&|c| c.optimizer.adam.beta2 = Some(1.0)), &s, "--beta2 (optimizer.adam.beta2)"),
+        // A setting of another optimizer would be ignored: refused.
+        (with(&|c| c.optimizer.momentum.mu = Some(0.5)), &s, "--momentum (optimizer.momentum.mu): applies to"),
+        (with(&|c| c.optimizer.lm.mu = Some(0.5)), &s, "--optimizer (optimizer.kind)"),
     ];
     for (config, splits, flag) in cases {
         let err = config.resolve(splits).unwrap_err();
@@ -137,42 +151,44 @@ fn invalid_training_settings_name_the_flag() {
     }
 }
 
-/// The network trained as `plan` says, continued with `train` (to check the RNG is one stream).
+/// The same configuration and seed give the same weights, run after run in one process.
 #[test]
 fn training_is_bit_reproducible_in_process() {
     let s = digits();
-    let plan = base().resolve(&s).unwrap();
-    let run = || {
-        let (mut net, mut rng) = init_network(&plan).unwrap();
-        train(&mut net, &s, &plan, &mut rng, &mut neuralnet::train::Silent).unwrap();
-        net
-    };
+    let run = || fit(&base(), &s, &mut Silent).unwrap().model.network;
     assert_eq!(run().params(), run().params());
 }
 
-fn mnist(train_size: usize) -> Option<Splits> {
+fn mnist(train_size: usize) -> Option<Data> {
     let dir = common::mnist_dir()?;
     let mut s = load_named("mnist", Some(&dir)).ok()?;
     s.truncate_train(train_size);
-    Some(s)
+    Some(Data::from(s))
 }
 
 fn nielsen(cost: Cost, eta: f64, lambda: f64, epochs: usize) -> TrainConfig {
-    TrainConfig {
-        layers: Some(vec![784, 30, 10]),
-        activation: Some(Activation::Sigmoid),
-        output_activation: Some(Activation::Sigmoid),
-        cost: Some(cost),
-        optimizer: Some(Optimizer::Sgd),
-        init: Some(Init::Normal),
-        batch_size: Some(10),
-        eta: Some(eta),
-        lambda,
-        epochs: Some(epochs),
-        seed: 1,
-        monitor_validation: false,
-        ..Default::default()
-    }
+    let toml = format!(
+        r#"
+        [network]
+        layers = [784, 30, 10]
+        activation = "sigmoid"
+        output_activation = "sigmoid"
+        cost = "{cost}"
+        init = "normal"
+        [optimizer]
+        kind = "sgd"
+        eta = {eta:?}
+        [training]
+        batch_size = 10
+        epochs = {epochs}
+        seed = 1
+        [regularization]
+        lambda = {lambda:?}
+        [monitor]
+        validation = false
+        "#
+    );
+    TrainConfig::from_toml_str(&toml, std::path::Path::new("nielsen.toml")).unwrap()
 }
 
 /// Nielsen ch. 3: with the same η, cross-entropy learns faster than the quadratic cost from

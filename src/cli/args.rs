@@ -1,10 +1,8 @@
-//! Command-line definitions (clap). The "low" layer: values as the user typed them, checked only
-//! for syntax; [`crate::cli::train`] merges them over a TOML file into the library's `TrainConfig`.
+//! Command-line definitions (clap): values as the user typed them, checked only for syntax. The
+//! training settings are the library's own `TrainConfig`, flattened into `train`'s arguments.
 
 use clap::{Args, Parser, Subcommand};
-use neuralnet::data::csv::{Task, split_names};
-use neuralnet::lm::LmSolve;
-use neuralnet::{Activation, Cost, Init, Optimizer, Precision, Sampling, Schedule};
+use neuralnet::{Activation, Cost, TrainConfig};
 use std::path::PathBuf;
 
 /// Train, evaluate and inspect feedforward neural networks.
@@ -31,8 +29,10 @@ pub enum Command {
     Gradcheck(GradcheckArgs),
     /// Draw a run's pictures: learning curves from its report; with --model, the confusion matrix,
     /// first-layer weights (image models) and decision regions (2-D inputs).
+    #[cfg(feature = "plot")]
     Plot(PlotArgs),
     /// Reproduce an experiment of the notes: writes DIR/report.json, DIR/report.md and pictures.
+    #[cfg(feature = "plot")]
     Reproduce(ReproduceArgs),
     /// Manage datasets in the data directory.
     #[command(subcommand)]
@@ -49,176 +49,23 @@ fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
-fn parse_targets(s: &str) -> Result<Vec<String>, String> {
-    let names = split_names(s);
-    if names.is_empty() { Err("expected column names, e.g. --target species".into()) } else { Ok(names) }
-}
-
-fn parse_positive(s: &str) -> Result<usize, String> {
-    s.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is not a positive whole number"))
-}
-
 fn parse_threads(s: &str) -> Result<usize, String> {
     s.parse::<usize>().ok().filter(|&t| t >= 1).ok_or_else(|| format!("'{s}' is not a thread count (1 or more)"))
 }
 
-fn parse_schedule(s: &str) -> Result<Schedule, String> {
-    Schedule::try_from(s.to_string())
-}
-
-fn parse_sampling(s: &str) -> Result<Sampling, String> {
-    match s {
-        "shuffled-batches" => Ok(Sampling::ShuffledBatches),
-        "with-replacement" => Ok(Sampling::WithReplacement),
-        "full-batch" => Ok(Sampling::FullBatch),
-        _ => Err(format!("unknown sampling '{s}'; valid: shuffled-batches, with-replacement, full-batch")),
-    }
-}
-
-/// `neuralnet train`.
+/// `neuralnet train`: the library's [`TrainConfig`] as flags (each flag is a field of it, and a
+/// key of the TOML file: `--eta` is `eta` in `[optimizer]`), and what only the terminal needs.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// TOML config file; its keys are the long flag names with `_` for `-`.
-    pub config: Option<PathBuf>,
-    /// Dataset: mnist, fashion-mnist, digits (built in), higham, higham-extra (built in).
-    #[arg(long)]
-    pub dataset: Option<String>,
-    /// Data directory (default: $NEURALNET_DATA, else ~/.cache/neuralnet).
-    #[arg(long = "data")]
-    pub data_dir: Option<PathBuf>,
-    /// Use only the first N training samples.
-    #[arg(long)]
-    pub train_size: Option<usize>,
-    /// Training data: a CSV/TSV file with a header row (instead of --dataset).
-    #[arg(long = "train", value_name = "FILE")]
-    pub train_file: Option<PathBuf>,
-    /// Test data: a CSV/TSV file with the same columns as --train.
-    #[arg(long = "test", value_name = "FILE")]
-    pub test_file: Option<PathBuf>,
-    /// Target column(s) of the CSV data, comma-separated.
-    #[arg(long, value_name = "COLUMN[,COLUMN...]", value_parser = parse_targets)]
-    pub target: Option<::std::vec::Vec<String>>,
-    /// classification or regression (default: inferred from the target column).
-    #[arg(long, value_parser = parse_enum::<Task>)]
-    pub task: Option<Task>,
-    /// Fraction of the CSV training rows held out for validation (default 0.1).
-    #[arg(long, value_name = "F")]
-    pub validation_fraction: Option<f64>,
-    /// Fraction of the CSV training rows held out for testing, without --test (default 0).
-    #[arg(long, value_name = "F")]
-    pub test_fraction: Option<f64>,
-    /// Layer sizes, input first, e.g. 784,30,10.
-    #[arg(long, value_parser = parse_layers)]
-    pub layers: Option<::std::vec::Vec<usize>>,
-    /// Hidden activation: sigmoid, relu, leaky-relu, hard-sigmoid, tanh, identity.
-    #[arg(long, value_parser = parse_enum::<Activation>)]
-    pub activation: Option<Activation>,
-    /// Output activation: sigmoid, relu, leaky-relu, hard-sigmoid, tanh, identity, softmax.
-    #[arg(long, value_parser = parse_enum::<Activation>)]
-    pub output_activation: Option<Activation>,
-    /// Cost: quadratic, mse, mae, cross-entropy.
-    #[arg(long, value_parser = parse_enum::<Cost>)]
-    pub cost: Option<Cost>,
-    /// Optimizer: sgd, momentum, nesterov, adam.
-    #[arg(long, value_parser = parse_enum::<Optimizer>)]
-    pub optimizer: Option<Optimizer>,
-    /// Initialisation: normal, normal-scaled, glorot-uniform, glorot-normal, he.
-    #[arg(long, value_parser = parse_enum::<Init>)]
-    pub init: Option<Init>,
-    /// Multiply every initial weight and bias by S.
-    #[arg(long, value_name = "S")]
-    pub init_scale: Option<f64>,
-    /// Number of epochs.
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Mini-batch size m.
-    #[arg(long)]
-    pub batch_size: Option<usize>,
-    /// Learning rate η.
-    #[arg(long, allow_negative_numbers = true)]
-    pub eta: Option<f64>,
-    /// Seed for initialisation and sampling.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// L2 regularisation λ.
-    #[arg(long, allow_negative_numbers = true)]
-    pub lambda: Option<f64>,
-    /// Momentum μ in [0, 1).
-    #[arg(long, allow_negative_numbers = true)]
-    pub momentum: Option<f64>,
-    /// Sampling: shuffled-batches, with-replacement, full-batch.
-    #[arg(long, value_parser = parse_sampling)]
-    pub sampling: Option<Sampling>,
-    /// Floating-point type of training: f32 (default) or f64 (as Nielsen's NumPy code; about half
-    /// the speed). Model files hold f32 either way.
-    #[arg(long, value_parser = parse_enum::<Precision>)]
-    pub precision: Option<Precision>,
-    /// η schedule: constant, step:EVERY:FACTOR, halve-on-plateau:K.
-    #[arg(long, value_parser = parse_schedule)]
-    pub schedule: Option<Schedule>,
-    /// Early stopping: epochs without validation improvement before stopping (best weights restored).
-    #[arg(long)]
-    pub patience: Option<usize>,
-    /// Start from this model's weights.
-    #[arg(long)]
-    pub init_from: Option<PathBuf>,
-    /// Do not evaluate the training split each epoch.
-    #[arg(long)]
-    pub no_monitor_train: bool,
-    /// Do not evaluate the validation split each epoch (no early stopping or η halving then).
-    #[arg(long)]
-    pub no_monitor_validation: bool,
-    /// Do not evaluate the test split each epoch (it is still evaluated once at the end).
-    #[arg(long)]
-    pub no_monitor_test: bool,
-    /// Levenberg–Marquardt step system: auto (kernel iff parameters > residuals), normal, kernel.
-    #[arg(long, value_parser = parse_enum::<LmSolve>)]
-    pub lm_solve: Option<LmSolve>,
-    /// Levenberg–Marquardt initial damping μ (default 0.001).
-    #[arg(long)]
-    pub lm_mu: Option<f64>,
-    /// Levenberg–Marquardt: stop when μ exceeds this (default 1e10).
-    #[arg(long)]
-    pub lm_mu_max: Option<f64>,
-    /// Levenberg–Marquardt: stop after the validation cost rose this many times in a row (default 6).
-    #[arg(long)]
-    pub lm_max_fail: Option<usize>,
-    /// Levenberg–Marquardt: stop when the cost is at most this (default 0).
-    #[arg(long)]
-    pub lm_goal: Option<f64>,
-    /// Levenberg–Marquardt: stop when ‖Jᵀr‖ falls below this (default 1e-7).
-    #[arg(long)]
-    pub lm_min_grad: Option<f64>,
-    /// Levenberg–Marquardt: geodesic acceleration, true or false (default true; false gives plain trainlm steps).
-    #[arg(long, value_name = "BOOL")]
-    pub lm_geodesic: Option<bool>,
-    /// Levenberg–Marquardt: refuse problems whose matrices need more than this many MiB (default 2048).
-    #[arg(long, value_name = "MIB")]
-    pub lm_memory_limit: Option<u64>,
-    /// Write the trained model here (safetensors).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Draw the run's pictures (learning curves, confusion matrix, weights, regions) into DIR.
-    #[arg(long, value_name = "DIR")]
-    pub plot: Option<PathBuf>,
-    /// Write the run report (JSON) here.
-    #[arg(long)]
-    pub report: Option<PathBuf>,
+    /// TOML config file, with the sections below as tables (`[optimizer]`, ...); flags override it.
+    #[arg(value_name = "CONFIG.toml")]
+    pub config_file: Option<PathBuf>,
     /// No progress bar and no per-epoch lines.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Write a checkpoint into DIR every --checkpoint-every epochs, and on Ctrl-C.
-    #[arg(long, value_name = "DIR")]
-    pub checkpoint: Option<PathBuf>,
-    /// Epochs between checkpoints (default 1).
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
-    pub checkpoint_every: Option<usize>,
-    /// Continue the run checkpointed in DIR (its settings apply; flags given must agree).
-    #[arg(long, value_name = "DIR")]
-    pub resume: Option<PathBuf>,
-    /// Threads (default: all cores); the trained model does not depend on it.
-    #[arg(long, value_parser = parse_threads)]
-    pub threads: Option<usize>,
+    /// The training settings.
+    #[command(flatten)]
+    pub config: TrainConfig,
 }
 
 /// `neuralnet eval`.

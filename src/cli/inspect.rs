@@ -3,28 +3,22 @@
 use super::args::{EvalArgs, GradcheckArgs, InspectArgs};
 use super::progress::describe;
 use anyhow::Result;
-use neuralnet::data::csv::{Schema, Table};
+use neuralnet::data::csv::Table;
 use neuralnet::data::{Dataset, load_named};
-use neuralnet::metrics::evaluate;
-use neuralnet::model_io;
-use neuralnet::model_io::ModelMeta;
-use neuralnet::predict::normalize_inputs;
-use neuralnet::train::EVAL_CHUNK;
-use neuralnet::{Error, Network, Workspace};
+use neuralnet::{Error, Model};
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The data `neuralnet eval` runs on, and its name: a split of a named dataset, or a CSV file
-/// read by the model's stored columns, standardisation and class names.
-fn eval_data(a: &EvalArgs, net: &Network<f32>, meta: &ModelMeta) -> Result<(String, Dataset)> {
+/// The data `neuralnet eval` runs on, raw, and its name: a split of a named dataset, or a CSV file
+/// read by the model's stored columns and class names.
+fn eval_data(a: &EvalArgs, model: &Model) -> Result<(String, Dataset)> {
+    let net = &model.network;
     if let Some(path) = &a.csv {
-        let schema = Schema::from_meta(meta, &a.model)?.ok_or_else(|| {
+        let schema = model.preprocessing.schema.as_ref().ok_or_else(|| {
             Error::config("--csv", format!("model {} was not trained on CSV data; use --dataset", a.model.display()))
         })?;
-        let mut data = schema.dataset(&Table::read(path)?)?;
-        normalize_inputs(meta, &mut data.x);
-        return Ok((path.display().to_string(), data));
+        return Ok((path.display().to_string(), schema.dataset(&Table::read(path)?)?));
     }
     let name = a.dataset.clone().unwrap_or_default();
     let splits = load_named(&name, a.data_dir.as_deref())?;
@@ -52,22 +46,22 @@ fn eval_data(a: &EvalArgs, net: &Network<f32>, meta: &ModelMeta) -> Result<(Stri
 
 /// Runs `neuralnet eval`.
 pub fn eval(a: EvalArgs) -> Result<ExitCode> {
-    let (net, meta) = model_io::load(&a.model)?;
-    let (name, data) = eval_data(&a, &net, &meta)?;
-    let data = &data;
-    let mut ws = Workspace::new(&net, EVAL_CHUNK).with_threads(neuralnet::parallel::threads_or_all(a.threads));
+    let model = Model::load(&a.model)?;
+    let (name, data) = eval_data(&a, &model)?;
     let t0 = Instant::now();
-    let m = evaluate(&net, data, &mut ws);
+    let m = model.evaluate(&data, a.threads.unwrap_or_else(neuralnet::available_threads))?;
     let seconds = t0.elapsed().as_secs_f64();
     if a.json {
         let mut obj = serde_json::Map::new();
         obj.insert("dataset".into(), json!(name));
         obj.insert("split".into(), json!(a.split));
         obj.insert("n".into(), json!(m.n));
-        neuralnet::report::put_metrics(&mut obj, "", &m);
-        let obj: serde_json::Map<_, _> =
-            obj.into_iter().map(|(k, v)| (k.trim_start_matches('_').to_string(), v)).collect();
-        let mut obj = obj;
+        obj.insert("loss".into(), json!(m.loss));
+        for (key, v) in [("accuracy", m.accuracy), ("mse", m.mse), ("mae", m.mae)] {
+            if let Some(v) = v {
+                obj.insert(key.into(), json!(v));
+            }
+        }
         obj.insert("seconds".into(), json!(seconds));
         obj.insert("samples_per_second".into(), json!(m.n as f64 / seconds));
         println!("{}", serde_json::to_string_pretty(&obj)?);
@@ -79,7 +73,8 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
 
 /// Runs `neuralnet inspect`.
 pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
-    let (net, meta) = model_io::load(&a.model)?;
+    let model = Model::load(&a.model)?;
+    let net = &model.network;
     println!("model       {}", a.model.display());
     println!("layers      {}", net.sizes().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" → "));
     let acts: Vec<String> = net.activations().iter().map(|a| a.to_string()).collect();
@@ -90,16 +85,25 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
         let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
         println!("  layer {l}: W {n_out}×{n_in}, b {n_out}, {}", net.activations()[l]);
     }
-    if let Some(d) = &meta.dataset {
+    if let Some(d) = &model.dataset {
         println!("dataset     {d}");
     }
-    if let Some(c) = &meta.class_names {
+    if let Some(c) = &model.class_names {
         println!("classes     {}", c.join(", "));
     }
-    if let Some((h, w)) = meta.image_shape {
+    let pre = &model.preprocessing;
+    if let Some((h, w)) = pre.image_shape {
         println!("image       {h}×{w}");
     }
-    for (k, v) in &meta.extra {
+    if let Some(s) = &pre.schema {
+        println!("features    {}", s.features.join(", "));
+        println!("targets     {}", s.targets.join(", "));
+        println!("task        {}", s.task);
+    }
+    if pre.input.is_some() {
+        println!("inputs      standardised with the training split's mean and standard deviation");
+    }
+    for (k, v) in &model.extra {
         println!("{k:<11} {v}");
     }
     Ok(ExitCode::SUCCESS)

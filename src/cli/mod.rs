@@ -4,33 +4,48 @@ pub mod args;
 mod inspect;
 mod predict;
 mod progress;
-mod resilience;
 mod train;
 
 use anyhow::Result;
 use args::{Cli, Command};
 use std::process::ExitCode;
 
+#[cfg(feature = "plot")]
+/// What `neuralnet plot` reads of a report: its epochs and the dataset it trained on.
+#[derive(serde::Deserialize)]
+struct ReportEpochs {
+    epochs: Vec<neuralnet::train::report::EpochEntry>,
+    config: DatasetName,
+}
+
+#[cfg(feature = "plot")]
+#[derive(serde::Deserialize)]
+struct DatasetName {
+    dataset: Option<String>,
+}
+
 /// Runs `neuralnet plot`.
+#[cfg(feature = "plot")]
 fn plot(a: args::PlotArgs) -> Result<ExitCode> {
     use neuralnet::Error;
     let text = std::fs::read_to_string(&a.report).map_err(|e| Error::io(&a.report, e))?;
-    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::format(&a.report, e.to_string()))?;
+    let report: ReportEpochs = serde_json::from_str(&text).map_err(|e| Error::format(&a.report, e.to_string()))?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
-    let mut files = neuralnet::figures::learning_curves(&report, &a.out, a.svg)?;
-    if let Some(model) = &a.model {
-        let (net, meta) = neuralnet::model_io::load(model)?;
-        let name = meta.dataset.or_else(|| report["config"]["dataset"].as_str().map(String::from));
+    let mut files = neuralnet::train::report::learning_curves(&report.epochs, &a.out, a.svg)?;
+    if let Some(path) = &a.model {
+        let model = neuralnet::Model::load(path)?;
+        let name = model.dataset.clone().or(report.config.dataset);
         let name =
             name.ok_or_else(|| Error::config("--model", "the model does not say which dataset it was trained on"))?;
         let splits = neuralnet::data::load_named(&name, a.data_dir.as_deref())?;
-        files.extend(neuralnet::figures::model_figures(&net, &splits, &a.out, a.svg)?);
+        files.extend(neuralnet::figures::model_figures(&model.network, &splits, &a.out, a.svg)?);
     }
     println!("wrote {} in {}", files.join(", "), a.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `neuralnet reproduce`.
+#[cfg(feature = "plot")]
 fn reproduce(a: args::ReproduceArgs) -> Result<ExitCode> {
     use neuralnet::reproduce::{EXPERIMENTS, Options, run};
     if a.list {
@@ -71,16 +86,21 @@ fn fetch(a: args::FetchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs one parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+/// Runs one parsed command line; `matches` are clap's, for the flags `train` was given.
+pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<ExitCode> {
     match cli.command {
-        Command::Train(a) => train::run(*a),
+        Command::Train(a) => {
+            let train = matches.subcommand_matches("train").expect("the train subcommand");
+            train::run(*a, train)
+        }
         Command::Eval(a) => inspect::eval(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Predict(a) => predict::run(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
         Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
+        #[cfg(feature = "plot")]
         Command::Reproduce(a) => reproduce(a),
+        #[cfg(feature = "plot")]
         Command::Plot(a) => plot(a),
     }
 }

@@ -5,20 +5,18 @@
 
 use super::args::PredictArgs;
 use anyhow::Result;
-use neuralnet::data::csv::{Schema, Table};
+use neuralnet::data::csv::Table;
 use neuralnet::data::image::{load_digit, looks_like_image};
-use neuralnet::model_io::{self, ModelMeta};
-use neuralnet::predict::{class_probabilities, normalize_inputs, outputs, predicted_class};
-use neuralnet::{Error, Network};
-use std::path::Path;
+use neuralnet::{Error, Model, Predictions};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Runs `neuralnet predict`.
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
-    let (net, meta) = model_io::load(&a.model)?;
-    let text = match meta.image_shape {
-        Some(shape) => predict_images(&net, &meta, shape, &a.inputs)?,
-        None => predict_tables(&net, &meta, &a)?,
+    let model = Model::load(&a.model)?;
+    let text = match model.preprocessing.image_shape {
+        Some(shape) => predict_images(&model, shape, &a.inputs)?,
+        None => predict_tables(&model, &a.inputs)?,
     };
     match &a.out {
         Some(out) => neuralnet::atomic::write_atomic(out, text.as_bytes())?,
@@ -28,12 +26,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
 }
 
 /// One line per image: file, predicted class (name), its probability.
-fn predict_images(
-    net: &Network<f32>,
-    meta: &ModelMeta,
-    shape: (usize, usize),
-    inputs: &[std::path::PathBuf],
-) -> Result<String> {
+fn predict_images(model: &Model, shape: (usize, usize), inputs: &[PathBuf]) -> Result<String> {
     let mut x = Vec::with_capacity(inputs.len() * shape.0 * shape.1);
     for path in inputs {
         x.extend(load_digit(path, shape).map_err(|e| match e {
@@ -44,52 +37,50 @@ fn predict_images(
             other => other,
         })?);
     }
-    normalize_inputs(meta, &mut x);
-    let a = outputs(net, &x);
-    let output = *net.activations().last().expect("a layer");
     let mut text = String::new();
-    for (path, row) in inputs.iter().zip(a.chunks_exact(net.n_outputs())) {
-        let (c, p) = predicted_class(output, row);
-        let name = meta.class_names.as_ref().and_then(|n| n.get(c).cloned()).unwrap_or_else(|| c.to_string());
-        text += &format!("{}\t{name}\t{p:.4}\n", path.display());
+    match model.predict(&x)? {
+        Predictions::Classes { class, probabilities, names } => {
+            for ((path, c), p) in inputs.iter().zip(class).zip(probabilities.chunks_exact(names.len())) {
+                text += &format!("{}\t{}\t{:.4}\n", path.display(), names[c], p[c]);
+            }
+        }
+        Predictions::Values { values, width, .. } => {
+            for (path, row) in inputs.iter().zip(values.chunks_exact(width)) {
+                let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                text += &format!("{}\t{}\n", path.display(), row.join("\t"));
+            }
+        }
     }
     Ok(text)
 }
 
 /// The rows of every input table, predicted, as one CSV text.
-fn predict_tables(net: &Network<f32>, meta: &ModelMeta, a: &PredictArgs) -> Result<String> {
-    let schema = Schema::from_meta(meta, &a.model)?;
+fn predict_tables(model: &Model, inputs: &[PathBuf]) -> Result<String> {
     let mut x = Vec::new();
-    for path in &a.inputs {
-        x.extend(table_features(net, schema.as_ref(), path)?);
+    for path in inputs {
+        x.extend(model.features_of(&read_table(path)?)?);
     }
-    normalize_inputs(meta, &mut x);
-    let out = outputs(net, &x);
-    let output = *net.activations().last().expect("a layer");
     let mut w = csv::Writer::from_writer(Vec::new());
-    let classes = meta.class_names.clone().filter(|c| c.len() == net.n_outputs());
-    let targets = schema.map(|s| s.targets).unwrap_or_else(|| vec!["prediction".into()]);
     let write_err = |e: csv::Error| anyhow::anyhow!("writing CSV: {e}");
-    match &classes {
-        Some(names) => {
-            let mut header = vec![targets[0].clone()];
+    match model.predict(&x)? {
+        Predictions::Classes { class, probabilities, names } => {
+            let target = model.preprocessing.schema.as_ref().map_or("prediction".to_string(), |s| s.targets[0].clone());
+            let mut header = vec![target];
             header.extend(names.iter().map(|n| format!("p_{n}")));
             w.write_record(&header).map_err(write_err)?;
-            for row in out.chunks_exact(net.n_outputs()) {
-                let (c, _) = predicted_class(output, row);
-                let mut record = vec![names[c].clone()];
-                record.extend(class_probabilities(output, row).iter().map(|p| format!("{p:.6}")));
+            for (c, p) in class.iter().zip(probabilities.chunks_exact(names.len())) {
+                let mut record = vec![names[*c].clone()];
+                record.extend(p.iter().map(|p| format!("{p:.6}")));
                 w.write_record(&record).map_err(write_err)?;
             }
         }
-        None => {
-            let header: Vec<String> = if targets.len() == net.n_outputs() {
-                targets
-            } else {
-                (0..net.n_outputs()).map(|j| format!("output_{j}")).collect()
-            };
+        Predictions::Values { values, width, names } => {
+            let single = || if width == 1 { vec!["prediction".to_string()] } else { Vec::new() };
+            let header = names
+                .or_else(|| Some(single()).filter(|h| !h.is_empty()))
+                .unwrap_or_else(|| (0..width).map(|j| format!("output_{j}")).collect());
             w.write_record(&header).map_err(write_err)?;
-            for row in out.chunks_exact(net.n_outputs()) {
+            for row in values.chunks_exact(width) {
                 w.write_record(row.iter().map(|v| v.to_string())).map_err(write_err)?;
             }
         }
@@ -97,25 +88,13 @@ fn predict_tables(net: &Network<f32>, meta: &ModelMeta, a: &PredictArgs) -> Resu
     Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?)?)
 }
 
-/// The feature rows of one input table: by column name when the model knows its columns, else
-/// every column (their number must be the model's input width).
-fn table_features(net: &Network<f32>, schema: Option<&Schema>, path: &Path) -> Result<Vec<f32>> {
+/// An input table; an image given to a table model is refused with a word on why.
+fn read_table(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if looks_like_image(&bytes) {
         return Err(
             Error::format(path, "is an image, but this model takes CSV rows (it was not trained on images)").into()
         );
     }
-    let table = Table::parse(&bytes, path)?;
-    match schema {
-        Some(s) => Ok(s.features_of(&table)?),
-        None if table.columns.len() == net.n_inputs() => {
-            Ok(table.numbers(&(0..table.columns.len()).collect::<Vec<_>>())?)
-        }
-        None => Err(Error::format(
-            path,
-            format!("has {} columns; the model takes {} inputs", table.columns.len(), net.n_inputs()),
-        )
-        .into()),
-    }
+    Ok(Table::parse(&bytes, path)?)
 }

@@ -1,21 +1,28 @@
 //! The terminal observer: an indicatif progress bar while an epoch runs (only on a terminal, and
-//! not with `--quiet`) and one line per epoch.
+//! not with `--quiet`), one line per epoch (per iteration for Levenberg–Marquardt), warnings on
+//! stderr, and Ctrl-C turned into a stop request (the library then checkpoints and returns).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use neuralnet::{EpochStats, Metrics, Observer};
+use neuralnet::{Control, EpochStats, Metrics, Observer, Plan, Warning};
 use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Prints training progress.
+/// Prints training progress and turns Ctrl-C into a stop request.
 pub struct Terminal {
     epochs: usize,
     quiet: bool,
+    /// "train 1293, validation 144, test 360": the split sizes, for the header line.
+    parts: String,
     bar: Option<ProgressBar>,
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Terminal {
-    /// An observer for a run of `epochs` epochs.
-    pub fn new(epochs: usize, quiet: bool) -> Self {
-        Terminal { epochs, quiet, bar: None }
+    /// An observer for a run on splits described by `parts`; `interrupt` is set on Ctrl-C.
+    pub fn new(parts: String, quiet: bool, interrupt: Arc<AtomicBool>) -> Self {
+        Terminal { epochs: 0, quiet, parts, bar: None, interrupt }
     }
 }
 
@@ -28,25 +35,62 @@ pub fn describe(name: &str, m: &Metrics) -> String {
     }
 }
 
-impl Terminal {
-    /// Prints one Levenberg–Marquardt iteration: μ and the costs.
-    pub fn lm_iteration(&mut self, s: &EpochStats) {
-        if self.quiet {
-            return;
-        }
-        let mut line = format!("iteration {}/{}  mu {:.1e}", s.epoch, self.epochs, s.lm_mu.unwrap_or(f64::NAN));
-        if let Some(t) = &s.train {
-            line += &format!("  train loss {:.6e}", t.loss);
-        }
-        if let Some(v) = &s.validation {
-            line += &format!("  validation loss {:.6e}", v.loss);
-        }
-        line += &format!("  {:.3} s", s.seconds);
-        println!("{line}");
+/// One Levenberg–Marquardt iteration: μ and the costs.
+fn lm_line(s: &EpochStats, epochs: usize, mu: f64) -> String {
+    let mut line = format!("iteration {}/{epochs}  mu {mu:.1e}", s.epoch);
+    if let Some(t) = &s.train {
+        line += &format!("  train loss {:.6e}", t.loss);
     }
+    if let Some(v) = &s.validation {
+        line += &format!("  validation loss {:.6e}", v.loss);
+    }
+    line + &format!("  {:.3} s", s.seconds)
+}
+
+/// One epoch: the losses and accuracies of the monitored splits.
+fn epoch_line(s: &EpochStats, epochs: usize) -> String {
+    let mut line = format!("epoch {}/{epochs}", s.epoch);
+    if let Some(t) = &s.train {
+        line += &format!("  train loss {:.4}", t.loss);
+    }
+    if let Some(v) = &s.validation {
+        line += &format!("  {}", describe("validation", v));
+    }
+    if let Some(t) = &s.test {
+        line += &format!("  {}", describe("test", t));
+    }
+    line + &format!("  {:.1} s", s.seconds)
 }
 
 impl Observer for Terminal {
+    fn run_start(&mut self, plan: &Plan, resumed: Option<(&Path, usize, usize)>) {
+        self.epochs = plan.epochs;
+        if self.quiet {
+            return;
+        }
+        let n = &plan.network;
+        let optimizer = match plan.eta() {
+            Some(eta) => format!("{} η={eta}", plan.optimizer()),
+            None => plan.optimizer().to_string(),
+        };
+        println!(
+            "{}: {}; layers {:?}, {} / {}, {}, {optimizer} batch {}",
+            plan.dataset, self.parts, n.layers, n.activation, n.output_activation, n.cost, plan.batch_size
+        );
+        if let Some((dir, epoch, batch)) = resumed {
+            let at = if batch == 0 {
+                format!("after epoch {}", epoch - 1)
+            } else {
+                format!("in epoch {epoch} after batch {batch}")
+            };
+            println!("resuming from {} ({at})", dir.display());
+        }
+    }
+
+    fn warning(&mut self, warning: &Warning) {
+        eprintln!("warning: {warning}");
+    }
+
     fn epoch_start(&mut self, epoch: usize, batches: usize) {
         if self.quiet || !std::io::stdout().is_terminal() {
             return;
@@ -66,25 +110,20 @@ impl Observer for Terminal {
         }
     }
 
-    fn epoch_end(&mut self, s: &EpochStats) -> bool {
+    fn epoch_end(&mut self, s: &EpochStats) -> Control {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        if self.quiet {
-            return true;
+        if !self.quiet {
+            match s.lm_mu {
+                Some(mu) => println!("{}", lm_line(s, self.epochs, mu)),
+                None => println!("{}", epoch_line(s, self.epochs)),
+            }
         }
-        let mut line = format!("epoch {}/{}", s.epoch, self.epochs);
-        if let Some(t) = &s.train {
-            line += &format!("  train loss {:.4}", t.loss);
-        }
-        if let Some(v) = &s.validation {
-            line += &format!("  {}", describe("validation", v));
-        }
-        if let Some(t) = &s.test {
-            line += &format!("  {}", describe("test", t));
-        }
-        line += &format!("  {:.1} s", s.seconds);
-        println!("{line}");
-        true
+        Control::Continue
+    }
+
+    fn stop_requested(&mut self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
     }
 }

@@ -1,7 +1,7 @@
 //! Datasets: a [`Dataset`] is n samples with features x (n × d) and targets y (n × k), row-major
-//! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders:
-//! [`idx`] (MNIST-format files), [`csv`] (CSV/TSV tables), [`image`] (PNG/JPEG digits), [`builtin`] (datasets embedded in the binary) and [`locate`]
-//! (the data-directory rules).
+//! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders: [`idx`] (MNIST-format files), [`csv`] (CSV/TSV tables, read as [`table`]s),
+//! [`image`] (PNG/JPEG digits), [`builtin`] (datasets embedded in the binary) and [`locate`] (the
+//! data-directory rules); [`fetch`] downloads.
 
 pub mod builtin;
 pub mod csv;
@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod idx;
 pub mod image;
 pub mod locate;
+pub mod table;
 
 use crate::error::{Error, Result};
 use std::path::Path;

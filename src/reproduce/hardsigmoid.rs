@@ -8,11 +8,12 @@
 //! k = 1, 2, 4, 8, 16 gives an error that falls as k grows.
 
 use super::{Comparison, Options, Report, finish_with, md_table};
+use crate::config::{MonitorConfig, NetworkConfig, OptimizerConfig, ScheduleConfig, TrainingConfig};
 use crate::error::Result;
 use crate::metrics::evaluate;
 use crate::network::{Network, Workspace};
 use crate::plot::{Series, line_chart};
-use crate::train::{Silent, init_network, train};
+use crate::train::{Silent, from_network};
 use crate::{Activation, Cost, Dataset, Optimizer, Sampling, Schedule, Splits, TrainConfig};
 use rand::RngExt;
 use serde::Serialize;
@@ -103,19 +104,22 @@ fn sampled(n: usize) -> Dataset {
 fn config(k: usize, seed: u64, quick: bool) -> TrainConfig {
     let epochs = if quick { 3000 } else { 6000 };
     TrainConfig {
-        layers: Some(vec![1, k, 1]),
-        activation: Some(Activation::Relu),
-        output_activation: Some(Activation::Identity),
-        cost: Some(Cost::Mse),
-        optimizer: Some(Optimizer::Adam),
-        eta: Some(0.01),
-        sampling: Sampling::FullBatch,
-        epochs: Some(epochs),
-        schedule: Schedule::Step { every: epochs / 4, factor: 0.5 },
-        seed,
-        monitor_train: false,
-        monitor_validation: false,
-        monitor_test: false,
+        network: NetworkConfig {
+            layers: Some(vec![1, k, 1]),
+            activation: Some(Activation::Relu),
+            output_activation: Some(Activation::Identity),
+            cost: Some(Cost::Mse),
+            ..Default::default()
+        },
+        optimizer: OptimizerConfig { kind: Some(Optimizer::Adam), eta: Some(0.01), ..Default::default() },
+        training: TrainingConfig {
+            sampling: Some(Sampling::FullBatch),
+            epochs: Some(epochs),
+            seed: Some(seed),
+            ..Default::default()
+        },
+        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 4, factor: 0.5 }), patience: None },
+        monitor: MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) },
         ..Default::default()
     }
 }
@@ -141,7 +145,7 @@ pub struct Fit {
 /// spread uniformly over [0, 1] (random slopes ±[1, 4]), so none starts dead on the data.
 fn train_k(k: usize, seed: u64, splits: &Splits, quick: bool) -> Result<Network<f32>> {
     let plan = config(k, seed, quick).resolve(splits)?;
-    let (mut net, mut rng) = init_network(&plan)?;
+    let (mut net, mut rng) = plan.initial_network::<f32>()?;
     let p = net.params_mut();
     for i in 0..k {
         let (kink, mag): (f64, f64) = (rng.random(), 1.0 + 3.0 * rng.random::<f64>());
@@ -149,7 +153,7 @@ fn train_k(k: usize, seed: u64, splits: &Splits, quick: bool) -> Result<Network<
         p[i] = w as f32;
         p[k + i] = (-w * kink) as f32;
     }
-    train(&mut net, splits, &plan, &mut rng, &mut Silent)?;
+    from_network(&plan, splits, &mut net, &mut rng, &mut Silent)?;
     Ok(net)
 }
 
@@ -241,7 +245,7 @@ pub fn run(opts: &Options) -> Result<Report> {
         format!(
             "Training: Adam on {N_TRAIN} evenly spaced points, full batch, η = 0.01 halved every quarter of {} epochs, \
              MSE cost; kinks initialized uniformly on [0, 1]; best of {seeds} seeds; errors measured on {N_EVAL} points.",
-            config(1, 1, opts.quick).epochs.unwrap_or_default()
+            config(1, 1, opts.quick).training.epochs.unwrap_or_default()
         ),
     ];
     let data = json!({

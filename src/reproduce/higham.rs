@@ -6,14 +6,14 @@
 //! (0.3, 0.7) in category B (Figure 2.5) the network is trained here by Levenberg–Marquardt.
 
 use super::{Comparison, Options, Report, finish};
+use crate::config::{NetworkConfig, OptimizerConfig, TrainingConfig};
 use crate::data::builtin;
 use crate::error::Result;
-use crate::lm_fit::train_lm;
 use crate::metrics::evaluate;
 use crate::network::{Network, Workspace};
 use crate::plot::{Series, decision_regions, line_chart};
-use crate::train::{Observer, init_network, train};
-use crate::{Activation, Cost, EpochStats, Init, Optimizer, Sampling, Splits, TrainConfig};
+use crate::train::{Control, Observer, Silent, fit, from_network};
+use crate::{Activation, Cost, Data, EpochStats, Init, Optimizer, Sampling, Splits, TrainConfig};
 use serde_json::json;
 
 /// The paper's final Σ‖y − F‖² after 10⁶ steps.
@@ -25,19 +25,25 @@ pub const STALLED: f64 = 0.5;
 
 /// The paper's configuration; `epochs` of 10 steps each (one point per step, with replacement).
 pub fn config(seed: u64, epochs: usize, optimizer: Optimizer) -> TrainConfig {
+    let lm = optimizer == Optimizer::Lm;
     TrainConfig {
-        layers: Some(vec![2, 2, 3, 2]),
-        activation: Some(Activation::Sigmoid),
-        output_activation: Some(Activation::Sigmoid),
-        cost: Some(Cost::Quadratic),
-        init: Some(Init::Normal),
-        init_scale: 0.5,
-        optimizer: Some(optimizer),
-        sampling: if optimizer == Optimizer::Lm { Sampling::ShuffledBatches } else { Sampling::WithReplacement },
-        batch_size: (optimizer != Optimizer::Lm).then_some(1),
-        eta: (optimizer != Optimizer::Lm).then_some(0.05),
-        epochs: Some(epochs),
-        seed,
+        network: NetworkConfig {
+            layers: Some(vec![2, 2, 3, 2]),
+            activation: Some(Activation::Sigmoid),
+            output_activation: Some(Activation::Sigmoid),
+            cost: Some(Cost::Quadratic),
+            init: Some(Init::Normal),
+            init_scale: Some(0.5),
+            ..Default::default()
+        },
+        optimizer: OptimizerConfig { kind: Some(optimizer), eta: (!lm).then_some(0.05), ..Default::default() },
+        training: TrainingConfig {
+            epochs: Some(epochs),
+            batch_size: (!lm).then_some(1),
+            sampling: (!lm).then_some(Sampling::WithReplacement),
+            seed: Some(seed),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -49,23 +55,23 @@ struct CostTrace {
 }
 
 impl Observer for CostTrace {
-    fn epoch_end(&mut self, s: &EpochStats) -> bool {
+    fn epoch_end(&mut self, s: &EpochStats) -> Control {
         if s.epoch.is_multiple_of(self.every) || s.epoch == 1 {
             let n = 10.0;
             self.points.push((s.updates as f64, 2.0 * n * s.train.expect("train monitored").loss));
         }
-        true
+        Control::Continue
     }
 }
 
 /// One SGD run: the cost trace, the initial and final Σ‖y − F‖², accuracy, and final parameters.
 fn sgd_run(splits: &Splits, seed: u64, steps: usize) -> Result<serde_json::Value> {
     let plan = config(seed, steps / 10, Optimizer::Sgd).resolve(splits)?;
-    let (mut net, mut rng) = init_network(&plan)?;
+    let (mut net, mut rng) = plan.initial_network::<f32>()?;
     let mut ws = Workspace::new(&net, 10);
     let initial = 20.0 * evaluate(&net, &splits.train, &mut ws).loss;
     let mut trace = CostTrace { every: (steps / 10 / 500).max(1), points: vec![(0.0, initial)] };
-    train(&mut net, splits, &plan, &mut rng, &mut trace)?;
+    from_network(&plan, splits, &mut net, &mut rng, &mut trace)?;
     let m = evaluate(&net, &splits.train, &mut ws);
     Ok(json!({
         "seed": seed, "steps": steps, "initial": initial, "final": 20.0 * m.loss,
@@ -133,14 +139,13 @@ pub fn run(opts: &Options) -> Result<Report> {
 
 /// Levenberg–Marquardt on the eleven points: seeds 1–10 (quick: 1–3), 200 iterations at most.
 fn lm_extra(opts: &Options) -> Result<serde_json::Value> {
-    let splits = builtin::load("higham-extra").expect("built in");
+    let data = Data::from(builtin::load("higham-extra").expect("built in"));
     let seeds: Vec<u64> = if opts.quick { (1..=3).collect() } else { (1..=10).collect() };
     let mut runs = Vec::new();
     for seed in seeds {
-        let plan = config(seed, 200, Optimizer::Lm).resolve(&splits)?;
-        let (mut net, _) = init_network(&plan)?;
-        let history = train_lm(&mut net, &splits, &plan, plan.lm.as_ref().expect("lm plan"), &mut |_| {})?;
-        let m = evaluate(&net, &splits.train, &mut Workspace::new(&net, 11));
+        let trained = fit(&config(seed, 200, Optimizer::Lm), &data, &mut Silent)?;
+        let (net, history) = (&trained.model.network, &trained.history);
+        let m = evaluate(net, &data.splits.train, &mut Workspace::new(net, 11));
         runs.push(json!({
             "seed": seed, "iterations": history.updates, "final": 22.0 * m.loss,
             "accuracy": m.accuracy, "params": net.params(),

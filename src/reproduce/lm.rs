@@ -8,14 +8,14 @@
 
 use super::higham;
 use super::{Comparison, Options, Report, finish};
+use crate::config::{NetworkConfig, OptimizerConfig, TrainingConfig};
 use crate::data::builtin;
 use crate::error::Result;
-use crate::lm_fit::train_lm;
 use crate::network::{Network, Workspace};
-use crate::optim::OptimState;
+use crate::optim::{OptimState, Solver};
 use crate::plot::{Series, line_chart};
-use crate::train::{Observer, init_network, train};
-use crate::{Activation, Cost, Dataset, EpochStats, Init, Optimizer, Splits, TrainConfig};
+use crate::train::{Control, EachEpoch, Observer, Silent, fit, lm_from_network};
+use crate::{Activation, Cost, Data, Dataset, EpochStats, Init, Optimizer, Sampling, Splits, TrainConfig};
 use serde_json::json;
 use std::time::Instant;
 
@@ -30,11 +30,11 @@ struct Timed {
 }
 
 impl Observer for Timed {
-    fn epoch_end(&mut self, s: &EpochStats) -> bool {
+    fn epoch_end(&mut self, s: &EpochStats) -> Control {
         if s.epoch.is_multiple_of(self.every) {
             self.points.push((self.start.elapsed().as_secs_f64(), 20.0 * s.train.map_or(f64::NAN, |m| m.loss)));
         }
-        true
+        Control::Continue
     }
 }
 
@@ -43,27 +43,27 @@ fn first_below(points: &[(f64, f64)], target: f64) -> Option<f64> {
 }
 
 /// One seed on the ten points: LM, SGD (`steps`), Adam (`steps` full-batch updates, η = 0.01).
-fn higham_seed(splits: &Splits, seed: u64, steps: usize) -> Result<serde_json::Value> {
-    let plan = higham::config(seed, 100, Optimizer::Lm).resolve(splits)?;
-    let (mut net, _) = init_network(&plan)?;
+fn higham_seed(data: &Data, seed: u64, steps: usize) -> Result<serde_json::Value> {
     let mut lm_trace = Vec::new();
     let mut elapsed = 0.0;
-    train_lm(&mut net, splits, &plan, plan.lm.as_ref().expect("lm"), &mut |s| {
-        elapsed += s.seconds;
-        lm_trace.push((elapsed, 20.0 * s.train.map_or(f64::NAN, |m| m.loss)));
-    })?;
+    fit(
+        &higham::config(seed, 100, Optimizer::Lm),
+        data,
+        &mut EachEpoch(|s: &EpochStats| {
+            elapsed += s.seconds;
+            lm_trace.push((elapsed, 20.0 * s.train.map_or(f64::NAN, |m| m.loss)));
+        }),
+    )?;
     let lm_iterations = lm_trace.iter().position(|p| p.1 <= TARGET);
     let first_order = |optimizer, epochs, eta, full| -> Result<Vec<(f64, f64)>> {
         let mut config = higham::config(seed, epochs, optimizer);
         if full {
-            config.sampling = crate::Sampling::FullBatch;
-            config.batch_size = None;
+            config.training.sampling = Some(Sampling::FullBatch);
+            config.training.batch_size = None;
         }
-        config.eta = Some(eta);
-        let plan = config.resolve(splits)?;
-        let (mut net, mut rng) = init_network(&plan)?;
+        config.optimizer.eta = Some(eta);
         let mut obs = Timed { start: Instant::now(), every: (epochs / 400).max(1), points: vec![] };
-        train(&mut net, splits, &plan, &mut rng, &mut obs)?;
+        fit(&config, data, &mut obs)?;
         Ok(obs.points)
     };
     let sgd = first_order(Optimizer::Sgd, steps / 10, 0.05, false)?;
@@ -97,7 +97,7 @@ fn adam_sinc(net: &Network<f32>, data: &Dataset, budget: f64) -> Vec<(f64, f64)>
     let n = data.len();
     let mut ws = Workspace::new(&net, n);
     let mut grad = vec![0.0; net.n_params()];
-    let mut opt = OptimState::new(Optimizer::Adam, 0.0, net.n_params());
+    let mut opt = OptimState::new(&Solver::adam(0.01), net.n_params());
     let (start, mut points, mut step) = (Instant::now(), Vec::new(), 0u64);
     loop {
         let cost = net.backprop(&data.x, &data.y, n, &mut ws, &mut grad) / n as f64;
@@ -116,23 +116,15 @@ fn adam_sinc(net: &Network<f32>, data: &Dataset, budget: f64) -> Vec<(f64, f64)>
 /// LM on the sinc fit: (seconds, MSE) per iteration.
 fn lm_sinc(net: &Network<f32>, data: &Dataset, budget: f64) -> Result<Vec<(f64, f64)>> {
     let splits = Splits { name: "sinc".into(), train: data.clone(), ..Default::default() };
-    let config = TrainConfig {
-        layers: Some(vec![1, 15, 1]),
-        activation: Some(Activation::Tanh),
-        output_activation: Some(Activation::Identity),
-        cost: Some(Cost::Mse),
-        optimizer: Some(Optimizer::Lm),
-        epochs: Some(5000),
-        ..Default::default()
-    };
-    let plan = config.resolve(&splits)?;
     let (mut net, mut points, mut elapsed) = (net.clone(), Vec::new(), 0.0);
-    train_lm(&mut net, &splits, &plan, plan.lm.as_ref().expect("lm"), &mut |s| {
+    let lm = crate::config::LmSettings::default().resolve();
+    let mut observer = EachEpoch(|s: &EpochStats| {
         elapsed += s.seconds;
         if elapsed <= budget {
             points.push((elapsed, s.train.map_or(f64::NAN, |m| m.loss)));
         }
-    })?;
+    });
+    lm_from_network(&mut net, &splits, 5000, &lm, &mut observer)?;
     Ok(points)
 }
 
@@ -142,19 +134,23 @@ fn lm_sinc(net: &Network<f32>, data: &Dataset, budget: f64) -> Result<Vec<(f64, 
 fn daily(opts: &Options, iterations: usize, epochs: usize) -> Result<serde_json::Value> {
     let (series, _) = super::lee::load(opts)?;
     let p = super::lee::build_problem(&series, std::path::Path::new("series"))?;
-    let splits = Splits {
+    let data = Data::from(Splits {
         name: "daily-7".into(),
         train: super::lee::take_lags(&p.train, 7),
         test: Some(super::lee::take_lags(&p.unseen, 7)),
         ..Default::default()
-    };
+    });
+    let splits = &data.splits;
     let base = TrainConfig {
-        layers: Some(vec![7, 10, 1]),
-        activation: Some(Activation::Tanh),
-        output_activation: Some(Activation::Identity),
-        cost: Some(Cost::Mse),
-        init: Some(Init::GlorotUniform),
-        seed: 1,
+        network: NetworkConfig {
+            layers: Some(vec![7, 10, 1]),
+            activation: Some(Activation::Tanh),
+            output_activation: Some(Activation::Identity),
+            cost: Some(Cost::Mse),
+            init: Some(Init::GlorotUniform),
+            ..Default::default()
+        },
+        training: TrainingConfig { seed: Some(1), ..Default::default() },
         ..Default::default()
     };
     let k2 = p.scale * p.scale;
@@ -165,34 +161,29 @@ fn daily(opts: &Options, iterations: usize, epochs: usize) -> Result<serde_json:
             crate::metrics::evaluate(net, splits.test.as_ref().expect("set"), &mut ws).mse.unwrap_or(f64::NAN) * k2;
         json!({ "train_mse_k2": train, "unseen_mse_k2": unseen, "seconds": seconds })
     };
-    let lm_plan =
-        TrainConfig { optimizer: Some(Optimizer::Lm), epochs: Some(iterations), ..base.clone() }.resolve(&splits)?;
-    let (mut net, _) = init_network(&lm_plan)?;
+    let mut lm_config = base.clone();
+    lm_config.optimizer.kind = Some(Optimizer::Lm);
+    lm_config.training.epochs = Some(iterations);
     let t0 = Instant::now();
-    let h = train_lm(&mut net, &splits, &lm_plan, lm_plan.lm.as_ref().expect("lm"), &mut |_| {})?;
-    let lm = figures(&net, t0.elapsed().as_secs_f64());
-    let adam_config = TrainConfig {
-        optimizer: Some(Optimizer::Adam),
-        eta: Some(0.01),
-        batch_size: Some(64),
-        epochs: Some(epochs),
-        monitor_train: false,
-        ..base
-    };
-    let adam_plan = adam_config.resolve(&splits)?;
-    let (mut net, mut rng) = init_network(&adam_plan)?;
+    let lm_run = fit(&lm_config, &data, &mut Silent)?;
+    let lm = figures(&lm_run.model.network, t0.elapsed().as_secs_f64());
+    let mut adam_config = base;
+    adam_config.optimizer = OptimizerConfig { kind: Some(Optimizer::Adam), eta: Some(0.01), ..Default::default() };
+    adam_config.training.batch_size = Some(64);
+    adam_config.training.epochs = Some(epochs);
+    adam_config.monitor.train = Some(false);
     let t0 = Instant::now();
-    train(&mut net, &splits, &adam_plan, &mut rng, &mut crate::train::Silent)?;
-    let adam = figures(&net, t0.elapsed().as_secs_f64());
-    Ok(json!({ "lm": lm, "lm_iterations": h.updates, "adam": adam, "adam_epochs": epochs }))
+    let adam_run = fit(&adam_config, &data, &mut Silent)?;
+    let adam = figures(&adam_run.model.network, t0.elapsed().as_secs_f64());
+    Ok(json!({ "lm": lm, "lm_iterations": lm_run.history.updates, "adam": adam, "adam_epochs": epochs }))
 }
 
 /// Runs the three comparisons.
 pub fn run(opts: &Options) -> Result<Report> {
     let (seeds, steps, short, long): (Vec<u64>, usize, f64, f64) =
         if opts.quick { ((1..=3).collect(), 100_000, 0.2, 2.0) } else { ((1..=10).collect(), 1_000_000, 1.0, 60.0) };
-    let splits = builtin::load("higham").expect("built in");
-    let seeds_data = seeds.iter().map(|&s| higham_seed(&splits, s, steps)).collect::<Result<Vec<_>>>()?;
+    let data = Data::from(builtin::load("higham").expect("built in"));
+    let seeds_data = seeds.iter().map(|&s| higham_seed(&data, s, steps)).collect::<Result<Vec<_>>>()?;
     let reached: Vec<&serde_json::Value> =
         seeds_data.iter().filter(|d| d["lm_iterations_to_target"].is_u64()).collect();
     let iterations: Vec<u64> = reached.iter().filter_map(|d| d["lm_iterations_to_target"].as_u64()).collect();

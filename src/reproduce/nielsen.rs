@@ -13,11 +13,12 @@
 //! and checks the orderings only.
 
 use super::{Comparison, Options, Report, finish};
+use crate::config::{MonitorConfig, NetworkConfig, OptimizerConfig, RegularizationConfig, TrainingConfig};
 use crate::data::load_named;
 use crate::error::Result;
 use crate::plot::{Series, line_chart};
 use crate::train::{Silent, fit};
-use crate::{Activation, Cost, History, Init, Optimizer, Precision, Splits, TrainConfig};
+use crate::{Activation, Cost, Data, History, Init, Optimizer, Precision, Splits, TrainConfig};
 use serde_json::json;
 
 /// One run of the chapter: name, settings, and the published figure with the split it refers to.
@@ -82,24 +83,29 @@ fn train_run(run: &Run, splits: &Splits, quick: bool) -> Result<History> {
     let size = run.train_size.unwrap_or(if quick { 5000 } else { s.train.len() });
     s.truncate_train(size);
     let config = TrainConfig {
-        layers: Some(vec![784, run.hidden, 10]),
-        activation: Some(Activation::Sigmoid),
-        output_activation: Some(Activation::Sigmoid),
-        cost: Some(run.cost),
-        optimizer: Some(Optimizer::Sgd),
-        init: Some(run.init),
-        batch_size: Some(10),
-        eta: Some(run.eta),
-        lambda: run.lambda,
-        epochs: Some(if quick { (run.epochs / 10).max(2) } else { run.epochs }),
-        seed: 1,
-        monitor_train: run.train_size.is_some(),
-        // Chapter 3 is compared with network2.py to within 0.3 points: train in its float64 (the
-        // full runs; --quick stays in f32). Chapter 1 is also the speed workload, run in f32.
-        precision: if run.name.starts_with("ch3") && !quick { Precision::F64 } else { Precision::F32 },
+        network: NetworkConfig {
+            layers: Some(vec![784, run.hidden, 10]),
+            activation: Some(Activation::Sigmoid),
+            output_activation: Some(Activation::Sigmoid),
+            cost: Some(run.cost),
+            init: Some(run.init),
+            ..Default::default()
+        },
+        optimizer: OptimizerConfig { kind: Some(Optimizer::Sgd), eta: Some(run.eta), ..Default::default() },
+        training: TrainingConfig {
+            batch_size: Some(10),
+            epochs: Some(if quick { (run.epochs / 10).max(2) } else { run.epochs }),
+            seed: Some(1),
+            // Chapter 3 is compared with network2.py to within 0.3 points: train in its float64 (the
+            // full runs; --quick stays in f32). Chapter 1 is also the speed workload, run in f32.
+            precision: Some(if run.name.starts_with("ch3") && !quick { Precision::F64 } else { Precision::F32 }),
+            ..Default::default()
+        },
+        regularization: RegularizationConfig { lambda: Some(run.lambda) },
+        monitor: MonitorConfig { train: Some(run.train_size.is_some()), ..Default::default() },
         ..Default::default()
     };
-    Ok(fit(&config.resolve(&s)?, &s, &mut Silent)?.1)
+    Ok(fit(&config, &Data::from(s), &mut Silent)?.history)
 }
 
 fn curve(h: &History, split: &str) -> Vec<f64> {

@@ -23,11 +23,12 @@ mod series;
 mod surface;
 
 use super::{Options, Report, finish_with};
+use crate::config::{MonitorConfig, NetworkConfig, OptimizerConfig, ScheduleConfig, TrainingConfig};
 use crate::error::Result;
 use crate::metrics::evaluate;
 use crate::network::{Network, Workspace};
 use crate::train::{Silent, fit};
-use crate::{Activation, Cost, Dataset, Optimizer, Schedule, Splits, TrainConfig};
+use crate::{Activation, Cost, Data, Dataset, Optimizer, Schedule, Splits, TrainConfig};
 use compare::{comparisons, tables};
 use draw::draw;
 use serde::Serialize;
@@ -93,19 +94,21 @@ fn config(spec: &Spec, quick: bool) -> TrainConfig {
     layers.extend(&spec.hidden);
     layers.push(1);
     TrainConfig {
-        layers: Some(layers),
-        activation: Some(spec.activation),
-        output_activation: Some(Activation::Identity),
-        cost: Some(Cost::Mae),
-        optimizer: Some(Optimizer::Adam),
-        eta: Some(if spec.hidden.is_empty() { 0.01 } else { 0.002 }),
-        batch_size: Some(64),
-        epochs: Some(epochs),
-        schedule: Schedule::Step { every: epochs / 3, factor: 0.3 },
-        seed: 1,
-        monitor_train: false,
-        monitor_validation: false,
-        monitor_test: false,
+        network: NetworkConfig {
+            layers: Some(layers),
+            activation: Some(spec.activation),
+            output_activation: Some(Activation::Identity),
+            cost: Some(Cost::Mae),
+            ..Default::default()
+        },
+        optimizer: OptimizerConfig {
+            kind: Some(Optimizer::Adam),
+            eta: Some(if spec.hidden.is_empty() { 0.01 } else { 0.002 }),
+            ..Default::default()
+        },
+        training: TrainingConfig { batch_size: Some(64), epochs: Some(epochs), seed: Some(1), ..Default::default() },
+        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 3, factor: 0.3 }), patience: None },
+        monitor: MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) },
         ..Default::default()
     }
 }
@@ -141,9 +144,9 @@ fn predict(net: &Network<f32>, d: &Dataset, p: &Problem) -> Vec<f64> {
 /// Trains one model; returns its figures and the network.
 fn train_one(spec: &Spec, p: &Problem, quick: bool) -> Result<(Outcome, Network<f32>)> {
     let (train, unseen) = (take_lags(&p.train, spec.lags), take_lags(&p.unseen, spec.lags));
-    let splits = Splits { name: "daily".into(), train, test: Some(unseen), ..Default::default() };
-    let plan = config(spec, quick).resolve(&splits)?;
-    let (net, history) = fit(&plan, &splits, &mut Silent)?;
+    let data = Data::from(Splits { name: "daily".into(), train, test: Some(unseen), ..Default::default() });
+    let trained = fit(&config(spec, quick), &data, &mut Silent)?;
+    let (net, history, splits) = (trained.model.network, trained.history, &data.splits);
     let mut ws = Workspace::new(&net, 1000);
     let test = splits.test.as_ref().expect("set above");
     let (tr, un) = (evaluate(&net, &splits.train, &mut ws), evaluate(&net, test, &mut ws));
@@ -258,7 +261,7 @@ fn notes(p: &Problem, source: &str, s: &Surface, quick: bool) -> Vec<String> {
             "Every model: MAE cost, Adam (η = 0.01 linear, 0.002 networks) on mini-batches of 64 for {} epochs, \
              η ×0.3 every third of them, seed 1. The lecture's figures are on its channel-view data: compare the \
              pattern, not the values.",
-            config(&ladder(quick)[0], quick).epochs.unwrap_or_default()
+            config(&ladder(quick)[0], quick).training.epochs.unwrap_or_default()
         ),
         format!(
             "Error surface: plain gradient descent on the training MAE of y = b + w·x₁ from (w, b) = (0, 0), η = {}, \

@@ -7,8 +7,7 @@
 //! weights under early stopping / plateau schedules, when there are any), all F32, or F64 for a
 //! run with `precision = "f64"`, and `order` (U64, the sample order). String metadata: `format` = `neuralnet-checkpoint/1`, `checksum` (CRC-32 of
 //! the tensor data in the order just listed), `config` (the [`TrainConfig`] as given, JSON),
-//! `plan` (the resolved [`Plan`], JSON), `data` (a fingerprint of the data), `outputs` (where the
-//! run writes its model, report and checkpoints, JSON), `state` (epoch, batch within the epoch, η,
+//! `plan` (the resolved [`Plan`], JSON), `data` (a fingerprint of the data), `state` (epoch, batch within the epoch, η,
 //! early-stopping counters, update count, optimizer step count, RNG seed/stream/word position,
 //! JSON) and `history` (the per-epoch figures so far, JSON).
 //!
@@ -16,16 +15,18 @@
 //! its seed, stream and word position, so a resumed run draws the very numbers the uninterrupted
 //! one would have.
 
+use super::events::{EpochStats, StopReason};
+use super::float::TrainFloat;
+use super::state::{Best, TrainState};
 use crate::atomic::write_atomic;
 use crate::config::Precision;
 use crate::config::{Plan, TrainConfig};
 use crate::data::Splits;
 use crate::error::{Error, Result};
 use crate::float::Scalar;
-use crate::model_io::param_count;
+use crate::model::param_count;
 use crate::network::Network;
 use crate::optim::{OptimState, Optimizer};
-use crate::train::{Best, EpochStats, StopReason, TrainFloat, TrainState};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
@@ -34,28 +35,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The value of the `format` metadata key this version writes and reads.
-pub const FORMAT: &str = "neuralnet-checkpoint/1";
+pub const FORMAT: &str = "neuralnet-checkpoint/2";
 
 /// The checkpoint's file name inside the checkpoint directory.
 pub const FILE_NAME: &str = "checkpoint.safetensors";
 
 /// Largest checkpoint file [`load`] accepts (bytes), checked before reading: parameters, two
 /// optimizer moments and the best weights of the largest model this version writes, plus the order.
-pub const MAX_CHECKPOINT_BYTES: u64 = 4 * crate::model_io::MAX_MODEL_BYTES + (1 << 30);
+pub const MAX_CHECKPOINT_BYTES: u64 = 4 * crate::model::MAX_MODEL_BYTES + (1 << 30);
 
-/// Where a run sends its results; stored so that `--resume DIR` alone finishes the run as asked.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Outputs {
-    /// The model file (`--out`).
-    pub out: Option<PathBuf>,
-    /// The report file (`--report`).
-    pub report: Option<PathBuf>,
-    /// Epochs between checkpoints (`--checkpoint-every`); 0 when only Ctrl-C writes one.
-    pub every: usize,
-}
-
-/// What identifies a run besides its state: the configuration, the plan, the data and where its
-/// results go.
+/// What identifies a run besides its state: the configuration (which also says where its results
+/// go), the plan and the data.
 #[derive(Debug, Clone, Copy)]
 pub struct Run<'a> {
     /// The configuration as the user gave it (file and flags merged).
@@ -64,8 +54,6 @@ pub struct Run<'a> {
     pub plan: &'a Plan,
     /// [`data_fingerprint`] of the run's data.
     pub data: &'a str,
-    /// Where results go.
-    pub outputs: &'a Outputs,
 }
 
 /// A checkpoint read back by [`load`].
@@ -77,8 +65,6 @@ pub struct Checkpoint {
     pub plan: Plan,
     /// [`data_fingerprint`] of the data the run trained on.
     pub data: String,
-    /// Where results go.
-    pub outputs: Outputs,
     /// The flat parameter buffer (held in f64, which represents an f32 run's values exactly).
     pub params: Vec<f64>,
     /// Where the run is (likewise in f64; see [`TrainState::cast`]).
@@ -88,10 +74,29 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The network the checkpoint holds, in the run's floating-point type `F`.
     pub fn network<F: Scalar>(&self) -> Result<Network<F>> {
-        let p = &self.plan;
-        let mut net = Network::<F>::new(&p.layers, p.activation, p.output_activation, p.cost)?;
+        let mut net = self.plan.network.empty::<F>()?;
         net.params_mut().iter_mut().zip(&self.params).for_each(|(d, &s)| *d = F::of(s));
         Ok(net)
+    }
+}
+
+impl TrainConfig {
+    /// The configuration to continue the run checkpointed in `dir` with: the stored one, writing
+    /// its checkpoints into `dir` at the stored cadence unless settings given on top say otherwise.
+    pub fn resuming(dir: &Path) -> Result<TrainConfig> {
+        let file = file_in(dir);
+        if !dir.exists() || (dir.is_dir() && !file.is_file()) {
+            let what = format!("no checkpoint in {} ({} not found)", dir.display(), FILE_NAME);
+            return Err(Error::config("--resume", what));
+        }
+        let mut config = load(dir)?.config;
+        let every = config.reliability.every();
+        config.reliability = crate::config::ReliabilityConfig {
+            checkpoint: None,
+            checkpoint_every: (every > 0).then_some(every),
+            resume: Some(dir.into()),
+        };
+        Ok(config)
     }
 }
 
@@ -141,7 +146,6 @@ struct StateMeta {
     halvings: usize,
     updates: u64,
     optimizer: Optimizer,
-    momentum: f64,
     optimizer_steps: u64,
     rng_seed: String,
     rng_stream: u64,
@@ -229,8 +233,7 @@ pub fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -
         since_best: state.since_best,
         halvings: state.halvings,
         updates: state.updates,
-        optimizer: state.opt.kind,
-        momentum: state.opt.momentum,
+        optimizer: state.opt.solver.kind(),
         optimizer_steps: state.opt.t,
         rng_seed: hex(&state.rng.get_seed()),
         rng_stream: state.rng.get_stream(),
@@ -245,7 +248,6 @@ pub fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -
     info.insert("config".to_string(), json("config", serde_json::to_string(run.config))?);
     info.insert("plan".to_string(), json("plan", serde_json::to_string(run.plan))?);
     info.insert("data".to_string(), run.data.to_string());
-    info.insert("outputs".to_string(), json("outputs", serde_json::to_string(run.outputs))?);
     info.insert("state".to_string(), json("state", serde_json::to_string(&meta))?);
     info.insert("history".to_string(), json("history", serde_json::to_string(&finite_history(&state.epochs)))?);
     let views = tensors
@@ -314,13 +316,20 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
     }
     let config: TrainConfig = typed(parse("config")?, "config", path)?;
     let plan: Plan = typed(parse("plan")?, "plan", path)?;
-    let outputs: Outputs = typed(parse("outputs")?, "outputs", path)?;
     let meta: StateMeta = typed(parse("state")?, "state", path)?;
     let epochs: Vec<EpochStats> = typed(parse("history")?, "history", path)?;
     let data = get("data")?.clone();
-    let n_params = param_count(&plan.layers)
+    let layers = &plan.network.layers;
+    let n_params = param_count(layers)
         .filter(|&n| n > 0)
-        .ok_or_else(|| bad(format!("metadata 'plan': layers {:?} are not a network", plan.layers)))?;
+        .ok_or_else(|| bad(format!("metadata 'plan': layers {layers:?} are not a network")))?;
+    if meta.optimizer != plan.optimizer() {
+        return Err(bad(format!(
+            "metadata 'state': optimizer {} differs from the plan's {}",
+            meta.optimizer,
+            plan.optimizer()
+        )));
+    }
     let dtype = match plan.precision {
         Precision::F32 => Dtype::F32,
         Precision::F64 => Dtype::F64,
@@ -343,11 +352,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         })
     };
     let params = f32s("params", Some(n_params))?;
-    let (uses_m, uses_v) = match meta.optimizer {
-        Optimizer::Momentum | Optimizer::Nesterov => (true, false),
-        Optimizer::Adam => (true, true),
-        Optimizer::Sgd | Optimizer::Lm => (false, false),
-    };
+    let (uses_m, uses_v) = plan.solver.moments();
     let m = if uses_m { f32s("optim.m", Some(n_params))? } else { Vec::new() };
     let v = if uses_v { f32s("optim.v", Some(n_params))? } else { Vec::new() };
     let best = match (meta.best_score, meta.best_epoch) {
@@ -382,11 +387,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         halvings: meta.halvings,
         updates: meta.updates,
         epochs,
-        opt: OptimState { kind: meta.optimizer, momentum: meta.momentum, m, v, t: meta.optimizer_steps },
+        opt: OptimState { solver: plan.solver.clone(), m, v, t: meta.optimizer_steps },
         rng,
         seconds: meta.seconds,
         epoch_seconds: meta.epoch_seconds,
         stop_reason: meta.stop_reason,
     };
-    Ok(Checkpoint { config, plan, data, outputs, params, state })
+    Ok(Checkpoint { config, plan, data, params, state })
 }

@@ -1,89 +1,19 @@
-//! First-order update rules on the flat parameter buffer, in order of increasing complexity:
-//! plain SGD (momentum 0), heavy-ball momentum, Nesterov momentum, and Adam. Each receives the
-//! gradient of the mean batch cost ∇C, so plain SGD is Nielsen's W ← W − (η/m) Σₓ ∇W Cₓ.
-//! L2 regularisation is applied separately, as weight decay on the weights only
-//! (see [`decay_weights`]); Levenberg–Marquardt lives in [`crate::lm`].
+//! The first-order update rules applied to the flat parameter buffer ([`OptimState`]), and L2
+//! weight decay ([`decay_weights`]). Each step receives the gradient ∇C of the mean batch cost,
+//! so plain SGD is Nielsen's W ← W − (η/m) Σₓ ∇W Cₓ.
 
+use super::Solver;
 use crate::float::Scalar;
+use crate::network::Workspace;
 use crate::parallel::{Pool, SharedMut};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::ops::Range;
-use std::str::FromStr;
-
-/// Which update rule trains the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Optimizer {
-    /// p ← p − η ∇C.
-    #[default]
-    Sgd,
-    /// v ← μ v + ∇C; p ← p − η v (PyTorch's SGD with momentum).
-    Momentum,
-    /// v ← μ v + ∇C; p ← p − η (∇C + μ v) (PyTorch's `nesterov=True`).
-    Nesterov,
-    /// Adam with PyTorch's defaults β₁ = 0.9, β₂ = 0.999, ε = 1e−8.
-    Adam,
-    /// Levenberg–Marquardt (full-batch, least-squares costs only).
-    Lm,
-}
-
-impl Optimizer {
-    /// Every optimizer, in the order of their command-line names.
-    pub const ALL: [Optimizer; 5] =
-        [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam, Optimizer::Lm];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Optimizer::Sgd => "sgd",
-            Optimizer::Momentum => "momentum",
-            Optimizer::Nesterov => "nesterov",
-            Optimizer::Adam => "adam",
-            Optimizer::Lm => "lm",
-        }
-    }
-
-    /// The learning rate used when none is given: 0.001 for Adam (PyTorch, Keras), 0.1 otherwise.
-    pub fn default_eta(self) -> f64 {
-        match self {
-            Optimizer::Adam => 1e-3,
-            _ => 0.1,
-        }
-    }
-}
-
-impl fmt::Display for Optimizer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Optimizer {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Optimizer::ALL.into_iter().find(|o| o.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Optimizer::ALL.iter().map(|o| o.name()).collect();
-            format!("unknown optimizer '{s}'; valid: {}", names.join(", "))
-        })
-    }
-}
-
-/// Adam's β₁ (PyTorch default).
-pub const ADAM_BETA1: f64 = 0.9;
-/// Adam's β₂ (PyTorch default).
-pub const ADAM_BETA2: f64 = 0.999;
-/// Adam's ε (PyTorch default).
-pub const ADAM_EPS: f64 = 1e-8;
 
 /// The state of a first-order optimizer: velocity (momentum) or first and second moments (Adam),
 /// in the flat parameter layout, plus the step count t.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptimState<F: Scalar = f32> {
-    /// The update rule.
-    pub kind: Optimizer,
-    /// Momentum coefficient μ (momentum and Nesterov).
-    pub momentum: f64,
+    /// The update rule and its settings (each step takes the current η; the solver's is the initial one).
+    pub solver: Solver,
     /// Velocity v (momentum, Nesterov) or first moment m (Adam).
     pub m: Vec<F>,
     /// Second moment v (Adam only; empty otherwise).
@@ -93,21 +23,24 @@ pub struct OptimState<F: Scalar = f32> {
 }
 
 impl<F: Scalar> OptimState<F> {
-    /// Fresh state for `n_params` parameters.
-    pub fn new(kind: Optimizer, momentum: f64, n_params: usize) -> Self {
-        let m = match kind {
-            Optimizer::Momentum | Optimizer::Nesterov | Optimizer::Adam => vec![F::zero(); n_params],
-            _ => Vec::new(),
-        };
-        let v = if kind == Optimizer::Adam { vec![F::zero(); n_params] } else { Vec::new() };
-        OptimState { kind, momentum, m, v, t: 0 }
+    /// Fresh state of `solver` for `n_params` parameters.
+    pub fn new(solver: &Solver, n_params: usize) -> Self {
+        let (m, v) = solver.moments();
+        let zeros = |on: bool| if on { vec![F::zero(); n_params] } else { Vec::new() };
+        OptimState { solver: solver.clone(), m: zeros(m), v: zeros(v), t: 0 }
     }
 
     /// One update of `params` with gradient `grad` and learning rate `eta`.
     pub fn step(&mut self, params: &mut [F], grad: &[F], eta: f64) {
         self.t += 1;
-        let rule = Rule::new(self.kind, self.momentum, self.t, eta);
+        let rule = Rule::new(&self.solver, self.t, eta);
         rule.apply(params, grad, &mut self.m, &mut self.v);
+    }
+
+    /// [`OptimState::step`] on the threads of `ws` (see [`Workspace::with_threads`]); the result
+    /// does not depend on their number.
+    pub fn step_with(&mut self, params: &mut [F], grad: &[F], eta: f64, ws: &Workspace<F>) {
+        self.step_on(params, grad, eta, ws.pool());
     }
 
     /// [`OptimState::step`] with the element-wise work cut into chunks of [`STEP_CHUNK`]
@@ -115,12 +48,12 @@ impl<F: Scalar> OptimState<F> {
     /// the result is the same for any number of threads. For large networks the update streams
     /// four parameter-sized buffers through memory each batch (Adam: 8% of a 784-256-128-10 run on
     /// one thread, 18% on two); a second core brings a second share of memory bandwidth.
-    pub fn step_on(&mut self, params: &mut [F], grad: &[F], eta: f64, pool: &Pool) {
+    pub(crate) fn step_on(&mut self, params: &mut [F], grad: &[F], eta: f64, pool: &Pool) {
         if pool.threads() == 1 || params.len() < 2 * STEP_CHUNK {
             return self.step(params, grad, eta);
         }
         self.t += 1;
-        let rule = Rule::new(self.kind, self.momentum, self.t, eta);
+        let rule = Rule::new(&self.solver, self.t, eta);
         let n = params.len();
         let (p, m, v) = (SharedMut::new(params), SharedMut::new(&mut self.m), SharedMut::new(&mut self.v));
         let (has_m, has_v) = (!self.m.is_empty(), !self.v.is_empty());
@@ -143,22 +76,47 @@ impl<F: Scalar> OptimState<F> {
 /// Parameters per task of [`OptimState::step_on`].
 pub const STEP_CHUNK: usize = 1 << 14;
 
+/// The update rules, with one step's constants.
+#[derive(Clone, Copy)]
+enum Kind<F> {
+    Sgd,
+    Momentum {
+        mu: F,
+    },
+    Nesterov {
+        mu: F,
+    },
+    /// β₁, β₂, ε, η/(1−β₁ᵗ) and 1/√(1−β₂ᵗ).
+    Adam {
+        b1: F,
+        b2: F,
+        eps: F,
+        step: F,
+        inv_sqrt_c2: F,
+    },
+}
+
 /// One step's constants of an update rule.
 #[derive(Clone, Copy)]
 struct Rule<F: Scalar> {
-    kind: Optimizer,
+    kind: Kind<F>,
     eta: F,
-    mu: F,
-    /// Adam: η/(1−β₁ᵗ) and 1/√(1−β₂ᵗ).
-    step: F,
-    inv_sqrt_c2: F,
 }
 
 impl<F: Scalar> Rule<F> {
-    fn new(kind: Optimizer, momentum: f64, t: u64, eta: f64) -> Self {
-        let t = t as i32;
-        let (c1, c2) = (1.0 - ADAM_BETA1.powi(t), 1.0 - ADAM_BETA2.powi(t));
-        Rule { kind, eta: F::of(eta), mu: F::of(momentum), step: F::of(eta / c1), inv_sqrt_c2: F::of(1.0 / c2.sqrt()) }
+    fn new(solver: &Solver, t: u64, eta: f64) -> Self {
+        let kind = match *solver {
+            Solver::Sgd { .. } | Solver::Lm { .. } => Kind::Sgd,
+            Solver::Momentum { momentum, .. } => Kind::Momentum { mu: F::of(momentum) },
+            Solver::Nesterov { momentum, .. } => Kind::Nesterov { mu: F::of(momentum) },
+            Solver::Adam { beta1, beta2, epsilon, .. } => {
+                let t = t as i32;
+                let (c1, c2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
+                let (b1, b2, eps) = (F::of(beta1), F::of(beta2), F::of(epsilon));
+                Kind::Adam { b1, b2, eps, step: F::of(eta / c1), inv_sqrt_c2: F::of(1.0 / c2.sqrt()) }
+            }
+        };
+        Rule { kind, eta: F::of(eta) }
     }
 
     /// Updates `params` (and the moments `m`, `v` the rule keeps; empty otherwise) from `grad`;
@@ -183,33 +141,35 @@ impl<F: Scalar> Rule<F> {
 
     #[inline(always)]
     fn apply_lanes(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
-        let (eta_f, mu) = (self.eta, self.mu);
+        let eta_f = self.eta;
         match self.kind {
-            Optimizer::Sgd | Optimizer::Lm => {
+            Kind::Sgd => {
                 params.iter_mut().zip(grad).for_each(|(p, &g)| *p = *p - eta_f * g);
             }
-            Optimizer::Momentum => {
+            Kind::Momentum { mu } => {
                 for ((p, &g), v) in params.iter_mut().zip(grad).zip(m) {
                     *v = mu * *v + g;
                     *p = *p - eta_f * *v;
                 }
             }
-            Optimizer::Nesterov => {
+            Kind::Nesterov { mu } => {
                 for ((p, &g), v) in params.iter_mut().zip(grad).zip(m) {
                     *v = mu * *v + g;
                     *p = *p - eta_f * (g + mu * *v);
                 }
             }
-            Optimizer::Adam => self.adam(params, grad, m, v),
+            Kind::Adam { b1, b2, eps, step, inv_sqrt_c2 } => {
+                Self::adam(params, grad, m, v, [b1, b2, eps, step, inv_sqrt_c2]);
+            }
         }
     }
 
     /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − η m̂ / (√v̂ + ε),
     /// with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
     #[inline(always)]
-    fn adam(&self, params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F]) {
-        let (b1, b2) = (F::of(ADAM_BETA1), F::of(ADAM_BETA2));
-        let (step, inv_sqrt_c2, eps, one) = (self.step, self.inv_sqrt_c2, F::of(ADAM_EPS), F::one());
+    /// `k` = [β₁, β₂, ε, η/(1−β₁ᵗ), 1/√(1−β₂ᵗ)].
+    fn adam(params: &mut [F], grad: &[F], m: &mut [F], v: &mut [F], k: [F; 5]) {
+        let ([b1, b2, eps, step, inv_sqrt_c2], one) = (k, F::one());
         for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(m).zip(v) {
             *m = b1 * *m + (one - b1) * g;
             *v = b2 * *v + (one - b2) * g * g;
@@ -233,6 +193,12 @@ pub fn decay_weights<F: Scalar>(params: &mut [F], weight_ranges: &[Range<usize>]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Optimizer;
+
+    /// SGD, momentum and Nesterov (μ = 0.9), Adam (PyTorch's defaults), with learning rate `eta`.
+    fn rules(eta: f64) -> [Solver; 4] {
+        [Solver::Sgd { eta }, Solver::momentum(eta, 0.9), Solver::nesterov(eta, 0.9), Solver::adam(eta)]
+    }
 
     /// The step chosen at run time (AVX2 where the CPU has it) gives bit for bit the baseline
     /// step, for every rule, with tiny (subnormal), zero and large gradients among the values.
@@ -244,11 +210,12 @@ mod tests {
         g[3] = 1e-41;
         g[4] = 0.0;
         g[5] = 3e4;
-        for kind in [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam] {
-            let rule = Rule::<f32>::new(kind, 0.9, 7, 0.01);
+        for solver in rules(0.01) {
+            let rule = Rule::<f32>::new(&solver, 7, 0.01);
+            let kind = solver.kind();
             let (mut p1, mut p2) = (wave(0.37, 1.0), wave(0.37, 1.0));
             let moments = |on: bool| if on { wave(0.23, 1e-3) } else { Vec::new() };
-            let (has_m, has_v) = (kind != Optimizer::Sgd, kind == Optimizer::Adam);
+            let (has_m, has_v) = solver.moments();
             let (mut m1, mut m2, mut v1, mut v2) = (moments(has_m), moments(has_m), moments(has_v), moments(has_v));
             v1.iter_mut().chain(v2.iter_mut()).for_each(|v| *v = v.abs());
             rule.apply(&mut p1, &g, &mut m1, &mut v1);
@@ -266,9 +233,10 @@ mod tests {
         let n = 5 * STEP_CHUNK + 123;
         let wave = |k: f32| (0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<f32>>();
         let pool = Pool::new(2);
-        for kind in [Optimizer::Sgd, Optimizer::Momentum, Optimizer::Nesterov, Optimizer::Adam] {
+        for solver in rules(0.01) {
+            let kind = solver.kind();
             let (mut p1, mut p2) = (wave(0.37), wave(0.37));
-            let (mut s1, mut s2) = (OptimState::new(kind, 0.9, n), OptimState::new(kind, 0.9, n));
+            let (mut s1, mut s2) = (OptimState::new(&solver, n), OptimState::new(&solver, n));
             for step in 0..3 {
                 let g = wave(0.11 + step as f32);
                 s1.step(&mut p1, &g, 0.01);
@@ -280,12 +248,12 @@ mod tests {
     }
 
     /// Least squares f(p) = ½‖A p − b‖² with a known minimiser; each rule must reach it.
-    fn minimise(kind: Optimizer, eta: f64, steps: usize) -> Vec<f64> {
+    fn minimise(solver: &Solver, eta: f64, steps: usize) -> Vec<f64> {
         // A = [[2,0],[0,1],[1,1]], b = [2,3,4]: normal equations give p* = (1, 2.5) ... computed below.
         let a = [[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
         let b = [2.0, 3.0, 4.0];
         let mut p = vec![0.0f64; 2];
-        let mut state = OptimState::new(kind, 0.9, 2);
+        let mut state = OptimState::new(solver, 2);
         for _ in 0..steps {
             let mut g = [0.0; 2];
             for (row, &bi) in a.iter().zip(&b) {
@@ -308,13 +276,10 @@ mod tests {
     #[test]
     fn every_rule_reaches_the_least_squares_minimum() {
         let want = closed_form();
-        for (kind, eta, steps) in [
-            (Optimizer::Sgd, 0.2, 500),
-            (Optimizer::Momentum, 0.05, 500),
-            (Optimizer::Nesterov, 0.05, 500),
-            (Optimizer::Adam, 0.05, 3000),
-        ] {
-            let p = minimise(kind, eta, steps);
+        for (solver, steps) in rules(0.0).into_iter().zip([500, 500, 500, 3000]) {
+            let kind = solver.kind();
+            let eta = if kind == Optimizer::Sgd { 0.2 } else { 0.05 };
+            let p = minimise(&solver, eta, steps);
             let err = ((p[0] - want[0]).powi(2) + (p[1] - want[1]).powi(2)).sqrt();
             assert!(err < 1e-4, "{kind}: {p:?} vs {want:?}");
         }

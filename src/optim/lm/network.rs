@@ -1,20 +1,17 @@
-//! Levenberg–Marquardt training of a network: the network as a nonlinear least-squares problem.
+//! A network and its training data as a nonlinear least-squares problem for the solver.
 //!
 //! The residuals are r(p) = y − F(p) over every training sample s and output j (m = samples ×
 //! outputs, index s·k + j), and the Jacobian J = ∂r/∂p (m × n) comes from the network's own
 //! backward sweep: for output j, seed δᴸ with column j equal to −σ'(zᴸ) (zero elsewhere), propagate
 //! it back through the layers for the whole block of samples at once, and read each sample's row of
 //! J off as outer products, ∂r/∂Wˡ[o, i] = δˡ[s, o] · aˡ⁻¹[s, i] and ∂r/∂bˡ[o] = δˡ[s, o].
-//! The solver itself ([`crate::lm`]) picks the normal or the kernel (Woodbury) form of the step.
+//! The solver itself ([`super`]) picks the normal or the kernel (Woodbury) form of the step.
 
-use crate::config::Plan;
+use super::{LeastSquares, LmError};
 use crate::cost::Cost;
-use crate::data::{Dataset, Splits};
-use crate::error::{Error, Result};
-use crate::lm::{LeastSquares, LmConfig, LmError, LmIteration, StopReason, levenberg_marquardt_with_callback};
-use crate::metrics::Metrics;
+use crate::data::Dataset;
+use crate::error::Error;
 use crate::network::{Network, Workspace};
-use crate::train::{EpochStats, History, StopReason as TrainStop};
 use std::ops::Range;
 
 /// Samples per forward/backward block when forming residuals and Jacobian rows.
@@ -45,6 +42,11 @@ impl NetworkLeastSquares {
             net,
             ws,
         }
+    }
+
+    /// The current parameters p (f64), in the network's flat layout.
+    pub fn params(&self) -> &[f64] {
+        self.net.params()
     }
 
     /// Writes row `row` (a residual index s·k + j) of J for sample `s_local` of the current block:
@@ -135,81 +137,6 @@ impl From<LmError> for Error {
     }
 }
 
-/// Trains `net` by Levenberg–Marquardt on `splits.train` (full batch) as `plan` and `lm` say;
-/// `goal` in `lm` is in units of the network's cost. Calls `on_iter` after every iteration with
-/// the per-iteration figures (train and validation cost, μ). Returns the history: one entry per
-/// iteration, entry 0 being the starting point. With a validation split, the parameters kept are
-/// those of the best validation cost (MATLAB `trainlm`'s `max_fail` rule).
-pub fn train_lm(
-    net: &mut Network<f32>,
-    splits: &Splits,
-    plan: &Plan,
-    lm: &LmConfig,
-    on_iter: &mut dyn FnMut(&EpochStats),
-) -> Result<History> {
-    if !net.cost().is_least_squares() {
-        return Err(Error::config(
-            "--cost",
-            format!("lm minimises a sum of squares; {} is not (use quadratic or mse, or --optimizer adam)", net.cost()),
-        ));
-    }
-    let train = &splits.train;
-    let scale = cost_scale(net.cost(), train.len(), train.n_outputs);
-    let mut problem = NetworkLeastSquares::new(net, train, splits.validation.as_ref());
-    let cfg = LmConfig { epochs: plan.epochs, goal: lm.goal * scale, ..lm.clone() };
-    let p0: Vec<f64> = problem.net.params().to_vec();
-    let mut epochs: Vec<EpochStats> = Vec::new();
-    let mut elapsed = 0.0;
-    let mut record = |it: &LmIteration| {
-        let loss = |c: f64| Metrics { loss: c, n: train.len(), ..Default::default() };
-        let stats = EpochStats {
-            epoch: it.iteration,
-            seconds: it.seconds - elapsed,
-            updates: it.iteration as u64,
-            eta: 0.0,
-            lm_mu: Some(it.mu),
-            threads: None,
-            train: Some(loss(it.cost / scale)),
-            validation: it.validation_cost.map(loss),
-            test: None,
-        };
-        elapsed = it.seconds;
-        on_iter(&stats);
-        epochs.push(stats);
-    };
-    let outcome = levenberg_marquardt_with_callback(&mut problem, &p0, &cfg, &mut record)?;
-    if let Some(i) = outcome.p.iter().position(|v| !v.is_finite()) {
-        let what = format!("parameter {i} is not finite");
-        return Err(Error::Diverged { epoch: outcome.iterations.len(), batch: 1, what });
-    }
-    net.params_mut().iter_mut().zip(&outcome.p).for_each(|(w, &p)| *w = p as f32);
-    let stop_reason = match outcome.stop_reason {
-        StopReason::Epochs => TrainStop::EpochLimit,
-        StopReason::MaxFail => TrainStop::EarlyStopping,
-        StopReason::MuMax => TrainStop::MuMax,
-        StopReason::MinGrad => TrainStop::MinGrad,
-        StopReason::Goal => TrainStop::Goal,
-    };
-    let kept_epoch = match (&splits.validation, stop_reason) {
-        (Some(_), _) => best_validation_epoch(&epochs),
-        _ => epochs.len().saturating_sub(1),
-    };
-    let history = History {
-        updates: outcome.iterations.len().saturating_sub(1) as u64,
-        seconds_total: outcome.iterations.last().map_or(0.0, |it| it.seconds),
-        epochs,
-        stop_reason,
-        kept_epoch,
-    };
-    Ok(history)
-}
-
-/// The iteration with the lowest validation cost (the first on ties).
-fn best_validation_epoch(epochs: &[EpochStats]) -> usize {
-    let cost = |e: &EpochStats| e.validation.map_or(f64::INFINITY, |m| m.loss);
-    epochs.iter().fold(0, |best, e| if cost(e) < cost(&epochs[best]) { e.epoch } else { best })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,38 +183,5 @@ mod tests {
             }
             assert!(worst < 1e-6, "{hidden}/{output}: max relative error {worst}");
         }
-    }
-
-    /// Training Higham's 2-2-3-2 network by LM reaches the paper's SGD figure (Σ‖y−F‖² ≤ 7.3e−4)
-    /// and separates the ten points (seed 2: 18 iterations, measured).
-    #[test]
-    fn lm_separates_the_higham_points() {
-        let splits = crate::data::builtin::load("higham").unwrap();
-        let config = crate::reproduce::higham::config(2, 50, crate::Optimizer::Lm);
-        let plan = config.resolve(&splits).unwrap();
-        let (mut net, _) = crate::train::init_network(&plan).unwrap();
-        let history = train_lm(&mut net, &splits, &plan, plan.lm.as_ref().unwrap(), &mut |_| {}).unwrap();
-        let sum_sq = 20.0 * history.epochs.last().unwrap().train.unwrap().loss;
-        assert!(sum_sq <= 7.3e-4, "Σ‖y−F‖² = {sum_sq}");
-        assert!(history.epochs.len() <= 51);
-        let mut ws = Workspace::new(&net, 10);
-        let m = crate::metrics::evaluate(&net, &splits.train, &mut ws);
-        assert_eq!(m.accuracy, Some(1.0));
-    }
-
-    #[test]
-    fn non_least_squares_cost_is_refused() {
-        let splits = crate::data::builtin::load("higham").unwrap();
-        let config = crate::TrainConfig {
-            layers: Some(vec![2, 3, 2]),
-            optimizer: Some(crate::Optimizer::Lm),
-            cost: Some(Cost::CrossEntropy),
-            ..Default::default()
-        };
-        let err = config.resolve(&splits).unwrap_err().to_string();
-        assert!(err.contains("--cost") && err.contains("sum of squares"), "{err}");
-        let config = crate::TrainConfig { cost: Some(Cost::Mse), batch_size: Some(4), ..config };
-        let err = config.resolve(&splits).unwrap_err().to_string();
-        assert!(err.contains("--batch-size"), "{err}");
     }
 }

@@ -1,45 +1,35 @@
 //! Model files: safetensors with tensors `layers.{i}.weight` ([n_out, n_in]) and `layers.{i}.bias`
 //! ([n_out]), i from 0, and string metadata `format` = `neuralnet/1`, `sizes`, `activations`,
 //! `cost`, a CRC-32 of the tensor data (`checksum`), and, where known, class names, image shape,
-//! input normalisation and dataset. Anything that reads safetensors can run the model (see
-//! `scripts/numpy_forward.py`). Files are written atomically.
+//! input normalisation (`input_mean`, `input_std`), the table's schema (`feature_names`,
+//! `target_names`, `task`) and dataset. Anything that reads safetensors can run the model (see
+//! `scripts/numpy_forward.py`). Files are written atomically, with sorted metadata, so the same
+//! model always gives the same bytes.
 
+use super::Model;
 use crate::activation::Activation;
-use crate::atomic::write_atomic;
 use crate::cost::Cost;
+use crate::data::csv::Schema;
 use crate::error::{Error, Result};
 use crate::network::Network;
+use crate::preprocess::{Preprocessing, Standardizer};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The value of the `format` metadata key this version writes and reads.
 pub const FORMAT: &str = "neuralnet/1";
 
-/// Largest model file `load` accepts (bytes), checked before reading.
+/// Largest model file [`Model::load`] accepts (bytes), checked before reading.
 pub const MAX_MODEL_BYTES: u64 = 4 << 30;
-
-/// What a model remembers about its data besides the weights.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelMeta {
-    /// Name of the training data source.
-    pub dataset: Option<String>,
-    /// Class names, index = class.
-    pub class_names: Option<Vec<String>>,
-    /// Image height and width, for image models.
-    pub image_shape: Option<(usize, usize)>,
-    /// Per-feature (mean, standard deviation) applied to inputs: x' = (x − mean)/std.
-    pub normalization: Option<(Vec<f32>, Vec<f32>)>,
-    /// Any further string entries.
-    pub extra: BTreeMap<String, String>,
-}
 
 fn join<T: ToString>(v: &[T]) -> String {
     v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
 }
 
-/// The safetensors bytes of `net` with `meta`.
-pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
+/// The safetensors bytes of `model`.
+pub(super) fn to_bytes(model: &Model) -> Result<Vec<u8>> {
+    let net = &model.network;
     let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
     let mut crc = crc32fast::Hasher::new();
     for l in 0..net.n_layers() {
@@ -51,24 +41,28 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
             tensors.push((format!("layers.{l}.{name}"), bytes, shape));
         }
     }
-    let mut info: HashMap<String, String> = meta.extra.clone().into_iter().collect();
+    let mut info: HashMap<String, String> = model.extra.clone().into_iter().collect();
     info.insert("format".into(), FORMAT.into());
     info.insert("sizes".into(), join(net.sizes()));
     info.insert("activations".into(), join(net.activations()));
     info.insert("cost".into(), net.cost().to_string());
     info.insert("checksum".into(), format!("crc32:{:08x}", crc.finalize()));
-    if let Some(d) = &meta.dataset {
+    if let Some(d) = &model.dataset {
         info.insert("dataset".into(), d.clone());
     }
-    if let Some(c) = &meta.class_names {
+    if let Some(c) = &model.class_names {
         info.insert("class_names".into(), serde_json::to_string(c).expect("strings serialize"));
     }
-    if let Some((h, w)) = meta.image_shape {
+    let pre = &model.preprocessing;
+    if let Some((h, w)) = pre.image_shape {
         info.insert("image_shape".into(), format!("{h},{w}"));
     }
-    if let Some((mean, std)) = &meta.normalization {
-        info.insert("input_mean".into(), join(mean));
-        info.insert("input_std".into(), join(std));
+    if let Some(s) = &pre.input {
+        info.insert("input_mean".into(), join(&s.mean));
+        info.insert("input_std".into(), join(&s.std));
+    }
+    if let Some(schema) = &pre.schema {
+        schema.to_metadata(&mut info);
     }
     let views: Vec<(String, TensorView)> = tensors
         .iter()
@@ -81,13 +75,8 @@ pub fn to_bytes(net: &Network<f32>, meta: &ModelMeta) -> Result<Vec<u8>> {
         .map_err(|e| Error::LinAlg(format!("serialize: {e}")))
 }
 
-/// Saves `net` and `meta` to `path` atomically (temp file, fsync, rename).
-pub fn save(net: &Network<f32>, meta: &ModelMeta, path: &Path) -> Result<()> {
-    write_atomic(path, &to_bytes(net, meta)?)
-}
-
-/// Loads a model file written by [`save`], checking the format, shapes and checksum.
-pub fn load(path: &Path) -> Result<(Network<f32>, ModelMeta)> {
+/// Reads a model file, checking its size before reading it.
+pub(super) fn read(path: &Path) -> Result<Model> {
     let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
     if len > MAX_MODEL_BYTES {
         return Err(Error::format(path, format!("{len} bytes is larger than any model this version writes")));
@@ -96,8 +85,8 @@ pub fn load(path: &Path) -> Result<(Network<f32>, ModelMeta)> {
     from_bytes(&bytes, path)
 }
 
-/// Parses model bytes; `path` names the source in errors.
-pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)> {
+/// Parses model bytes, checking the format, shapes and checksum; `path` names the source in errors.
+pub(super) fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     let bad = |what: String| Error::format(path, what);
     let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e})")))?;
@@ -150,11 +139,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<(Network<f32>, ModelMeta)
             )));
         }
     }
-    Ok((net, meta_from(&info, path)?))
+    from_metadata(net, &info, path)
 }
 
 /// Number of weights and biases of a network with layer `sizes`, or `None` on overflow.
-pub fn param_count(sizes: &[usize]) -> Option<usize> {
+pub(crate) fn param_count(sizes: &[usize]) -> Option<usize> {
     sizes.windows(2).try_fold(0usize, |acc, s| s[1].checked_mul(s[0])?.checked_add(s[1])?.checked_add(acc))
 }
 
@@ -167,7 +156,8 @@ where
         .collect()
 }
 
-fn meta_from(info: &HashMap<String, String>, path: &Path) -> Result<ModelMeta> {
+/// The model of `net` with what its metadata `info` says.
+fn from_metadata(network: Network<f32>, info: &HashMap<String, String>, path: &Path) -> Result<Model> {
     let known = [
         "format",
         "sizes",
@@ -180,6 +170,7 @@ fn meta_from(info: &HashMap<String, String>, path: &Path) -> Result<ModelMeta> {
         "input_mean",
         "input_std",
     ];
+    let known = |k: &str| known.contains(&k) || Schema::METADATA_KEYS.contains(&k);
     let class_names = match info.get("class_names") {
         Some(s) => {
             Some(serde_json::from_str(s).map_err(|e| Error::format(path, format!("metadata 'class_names': {e}")))?)
@@ -193,15 +184,24 @@ fn meta_from(info: &HashMap<String, String>, path: &Path) -> Result<ModelMeta> {
         },
         None => None,
     };
-    let normalization = match (info.get("input_mean"), info.get("input_std")) {
-        (Some(m), Some(s)) => Some((parse_list(m, "input_mean", path)?, parse_list(s, "input_std", path)?)),
+    let input = match (info.get("input_mean"), info.get("input_std")) {
+        (Some(m), Some(s)) => {
+            let (mean, std): (Vec<f32>, Vec<f32>) =
+                (parse_list(m, "input_mean", path)?, parse_list(s, "input_std", path)?);
+            if mean.len() != network.n_inputs() || std.len() != network.n_inputs() {
+                let what = format!("metadata 'input_mean'/'input_std' need {} values each", network.n_inputs());
+                return Err(Error::format(path, what));
+            }
+            Some(Standardizer { mean, std })
+        }
         _ => None,
     };
-    Ok(ModelMeta {
-        dataset: info.get("dataset").cloned(),
+    let schema = Schema::from_metadata(info, class_names.as_ref(), path)?;
+    Ok(Model {
+        network,
+        preprocessing: Preprocessing { schema, input, image_shape },
         class_names,
-        image_shape,
-        normalization,
-        extra: info.iter().filter(|(k, _)| !known.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        dataset: info.get("dataset").cloned(),
+        extra: info.iter().filter(|(k, _)| !known(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
     })
 }

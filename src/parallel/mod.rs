@@ -9,6 +9,10 @@
 //! threads, and each task writes its own disjoint output; so the results are bit-identical for any
 //! thread count, including 1 (which runs the tasks in order on the calling thread).
 
+mod pingpong;
+
+pub(crate) use pingpong::{FAR_ROUND_TRIP_NS, PingPong};
+
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -264,86 +268,6 @@ fn worker(s: &Shared) {
     }
 }
 
-/// Median round trip between two cores, in ns, above which two threads train slower than one.
-/// On the shared 2-vCPU VM this was written on, the host sometimes runs the two vCPUs on distant
-/// cores for seconds at a time: a round trip then takes 300–400 ns instead of 50–150, and two
-/// threads lose to one (Nielsen's run 0.11–0.135 s/epoch against 0.107; 784-256-128-10 with Adam
-/// 0.91 against 0.70). See docs/performance.md.
-pub const FAR_ROUND_TRIP_NS: f64 = 250.0;
-
-/// Round trips of one [`PingPong`] measurement (a few tens of µs in all).
-const ROUND_TRIPS: usize = 256;
-
-/// How long [`PingPong::ping`] waits for the other thread to arrive.
-const ARRIVAL_TIMEOUT: Duration = Duration::from_millis(1);
-
-/// Where two threads meet to measure the round trip between their cores: one calls
-/// [`PingPong::ping`], the other [`PingPong::pong`], each once.
-#[repr(align(128))]
-pub(crate) struct PingPong {
-    /// 0: nobody yet; 1: the ponging thread arrived; 2k: ping k sent; 2k + 1: answered;
-    /// [`PingPong::DONE`] or [`PingPong::GAVE_UP`] at the end.
-    turn: AtomicU64,
-}
-
-impl PingPong {
-    const DONE: u64 = u64::MAX - 1;
-    const GAVE_UP: u64 = u64::MAX;
-
-    pub(crate) fn new() -> Self {
-        PingPong { turn: AtomicU64::new(0) }
-    }
-
-    /// The median over groups of 8 round trips of the time of one, in ns; `None` if the other
-    /// thread did not arrive within [`ARRIVAL_TIMEOUT`] (its core is busy elsewhere).
-    pub(crate) fn ping(&self) -> Option<f64> {
-        let start = Instant::now();
-        while self.turn.load(Ordering::Acquire) != 1 {
-            if start.elapsed() > ARRIVAL_TIMEOUT
-                && self.turn.compare_exchange(0, Self::GAVE_UP, Ordering::AcqRel, Ordering::Acquire).is_ok()
-            {
-                return None;
-            }
-            std::hint::spin_loop();
-        }
-        let mut groups = [0.0; ROUND_TRIPS / 8];
-        for (g, ns) in groups.iter_mut().enumerate() {
-            let t = Instant::now();
-            for k in 1..=8 {
-                let sent = 2 * (8 * g + k) as u64;
-                self.turn.store(sent, Ordering::Release);
-                while self.turn.load(Ordering::Acquire) != sent + 1 {
-                    std::hint::spin_loop();
-                }
-            }
-            *ns = t.elapsed().as_nanos() as f64 / 8.0;
-        }
-        self.turn.store(Self::DONE, Ordering::Release);
-        groups.sort_by(f64::total_cmp);
-        Some(groups[groups.len() / 2])
-    }
-
-    /// Answers the pings until the pinging thread is done; false if it had given up waiting.
-    pub(crate) fn pong(&self) -> bool {
-        if self.turn.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            return false;
-        }
-        let mut answered = 1;
-        loop {
-            let t = self.turn.load(Ordering::Acquire);
-            if t == Self::DONE {
-                return true;
-            }
-            if t != answered {
-                answered = t + 1;
-                self.turn.store(answered, Ordering::Release);
-            } else {
-                std::hint::spin_loop();
-            }
-        }
-    }
-}
-
 /// A raw pointer to a buffer that tasks of one [`Pool::run`] job write in disjoint parts.
 #[derive(Clone, Copy)]
 pub(crate) struct SharedMut<T>(*mut T, usize);
@@ -396,99 +320,4 @@ impl<T> SharedMut<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_every_task_once() {
-        for threads in [1, 2, 3] {
-            let pool = Pool::new(threads);
-            for n in [0, 1, 2, 7, 100] {
-                let hits: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-                pool.run(n, &|i| {
-                    hits[i].fetch_add(1, Ordering::Relaxed);
-                });
-                assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "threads {threads}, n {n}");
-            }
-        }
-    }
-
-    #[test]
-    fn wakes_after_sleeping() {
-        let pool = Pool::new(2);
-        std::thread::sleep(Duration::from_millis(5));
-        let count = AtomicUsize::new(0);
-        pool.run(10, &|_| {
-            count.fetch_add(1, Ordering::Relaxed);
-        });
-        assert_eq!(count.load(Ordering::Relaxed), 10);
-    }
-
-    #[test]
-    fn ping_pong_times_round_trips() {
-        let meeting = PingPong::new();
-        std::thread::scope(|s| {
-            let pong = s.spawn(|| meeting.pong());
-            // The partner may take more than the millisecond on a loaded machine: then both
-            // sides say so.
-            let round_trip = meeting.ping();
-            assert_eq!(pong.join().unwrap(), round_trip.is_some());
-            if let Some(ns) = round_trip {
-                assert!(ns > 0.0 && ns < 1e6, "{ns} ns");
-            }
-        });
-    }
-
-    #[test]
-    fn ping_gives_up_without_a_partner() {
-        let meeting = PingPong::new();
-        let start = Instant::now();
-        assert_eq!(meeting.ping(), None);
-        assert!(start.elapsed() >= ARRIVAL_TIMEOUT);
-        // A partner arriving late is told so and does not wait.
-        assert!(!meeting.pong());
-    }
-
-    #[test]
-    fn a_pool_of_far_cores_runs_jobs_on_the_calling_thread() {
-        let pool = Pool::new(2);
-        let caller = std::thread::current().id();
-        let on_caller = |pool: &Pool| {
-            let others = AtomicUsize::new(0);
-            pool.run(64, &|_| {
-                if std::thread::current().id() != caller {
-                    others.fetch_add(1, Ordering::Relaxed);
-                }
-                std::thread::sleep(Duration::from_micros(50));
-            });
-            others.load(Ordering::Relaxed) == 0
-        };
-        // Every round trip is "far" against 0 ns.
-        pool.probe_against(0.0);
-        assert!(on_caller(&pool));
-        // None is against ∞, so the worker is back in once it answers.
-        if pool.probe_against(f64::INFINITY).is_some() {
-            let mut shared = false;
-            for _ in 0..20 {
-                shared |= !on_caller(&pool);
-            }
-            assert!(shared, "the worker never took a task");
-        }
-        assert_eq!(Pool::new(1).probe(), None);
-    }
-
-    #[test]
-    fn a_panicking_task_is_reported() {
-        let pool = Pool::new(2);
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool.run(8, &|i| assert!(i != 5, "task 5"));
-        }));
-        assert!(r.is_err());
-        // The pool still works afterwards.
-        let count = AtomicUsize::new(0);
-        pool.run(4, &|_| {
-            count.fetch_add(1, Ordering::Relaxed);
-        });
-        assert_eq!(count.load(Ordering::Relaxed), 4);
-    }
-}
+mod tests;

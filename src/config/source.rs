@@ -1,0 +1,40 @@
+//! Reading the data a configuration names ([`Data::load`]): a dataset by name, or a CSV/TSV
+//! table with its fitted preprocessing.
+
+use super::{TABULAR_VALIDATION_FRACTION, TrainConfig};
+use crate::data::load_named;
+use crate::error::Result;
+use crate::preprocess::Data;
+use crate::preprocess::table::{CsvOptions, load};
+
+/// The dataset a configuration without data settings trains on.
+pub const DEFAULT_DATASET: &str = "digits";
+
+impl Data {
+    /// Loads what `config.data` names: a CSV/TSV file (`train`, with `test`, `target`, `task`
+    /// and the held-out fractions; rows shuffled with the run's seed), or a dataset by name
+    /// ([`DEFAULT_DATASET`] when none is given); then keeps the first `train_size` training rows.
+    pub fn load(config: &TrainConfig) -> Result<Data> {
+        Self::load_named_or_table(config).map_err(super::name_key)
+    }
+
+    fn load_named_or_table(config: &TrainConfig) -> Result<Data> {
+        let c = &config.data;
+        let mut data = match &c.train {
+            Some(train) => load(&CsvOptions {
+                train: train.clone(),
+                test: c.test.clone(),
+                targets: c.target.clone().unwrap_or_default(),
+                task: c.task,
+                validation_fraction: c.validation_fraction.unwrap_or(TABULAR_VALIDATION_FRACTION),
+                test_fraction: c.test_fraction.unwrap_or(0.0),
+                seed: config.training.seed.unwrap_or(1),
+            })?,
+            None => Data::from(load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?),
+        };
+        if let Some(n) = c.train_size {
+            data.splits.truncate_train(n);
+        }
+        Ok(data)
+    }
+}

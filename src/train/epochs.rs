@@ -1,0 +1,152 @@
+//! The epoch loop of first-order training, as the notes write it: each epoch draws its sample
+//! order, trains its batches ([`super::steps`]), evaluates the monitored splits, and asks the
+//! policies whether to go on; the figures go to the observer and into the [`History`]. Every way a
+//! run ends early passes through here once: divergence returns the error without saving (the last
+//! checkpoint stays the last good one), an interrupt writes a checkpoint and returns
+//! [`crate::Error::Interrupted`], a policy or the observer ends it with a [`StopReason`].
+
+use super::events::{Control, EpochStats, History, Observer, StopReason};
+use super::float::TrainFloat;
+use super::policy::{self, Checkpoints, EpochEnd};
+use super::state::TrainState;
+use super::steps::{self, BatchStop};
+use super::warnings::FirstEpoch;
+use crate::config::{Plan, Sampling};
+use crate::data::{Dataset, Splits};
+use crate::error::{Error, Result};
+use crate::metrics::{Metrics, evaluate};
+use crate::network::{Network, Workspace};
+use rand::seq::SliceRandom;
+use std::time::Instant;
+
+/// Rows per chunk when evaluating a split.
+pub const EVAL_CHUNK: usize = 1000;
+
+/// Trains `net` on `splits.train` as `plan` says, from `state` (a fresh one, or one restored from
+/// a checkpoint with the weights in `net`), reporting to `observer` and checkpointing as
+/// `checkpoints` says (without, an interrupt saves nothing). On return `state` is where training
+/// stopped.
+pub(crate) fn run<F: TrainFloat>(
+    net: &mut Network<F>,
+    splits: &Splits,
+    plan: &Plan,
+    state: &mut TrainState<F>,
+    observer: &mut dyn Observer,
+    checkpoints: Option<&Checkpoints>,
+) -> Result<History> {
+    let data = &splits.train;
+    if data.is_empty() {
+        return Err(Error::config("--dataset", format!("dataset '{}' has no training samples", splits.name)));
+    }
+    state.check_fits(plan, data.len(), net.n_params())?;
+    let batches = steps::batches(data.len(), plan.batch_size);
+    let (mut steps, ws) = steps::for_run(net, plan, data);
+    let mut eval_ws = Workspace::new(&F::as_f32(net), EVAL_CHUNK).sharing_threads_of(&ws);
+    let mut policies = policy::for_plan::<F>(plan);
+    let mut first_epoch = FirstEpoch::before(net, state, data, batches);
+    let (start, seconds_before) = (Instant::now(), state.seconds);
+    let elapsed = |start: &Instant| seconds_before + start.elapsed().as_secs_f64();
+    while state.stop_reason.is_none() && state.epoch <= plan.epochs {
+        let (epoch, t0) = (state.epoch, Instant::now());
+        observer.epoch_start(epoch, batches);
+        if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
+            state.order.shuffle(&mut state.rng);
+        }
+        match steps.epoch(net, data, state, observer) {
+            Some(BatchStop::Diverged(e)) => return Err(e),
+            Some(BatchStop::Interrupted) => {
+                state.epoch_seconds += t0.elapsed().as_secs_f64();
+                state.seconds = elapsed(&start);
+                let at = format!("epoch {epoch} batch {}/{batches}", state.batch);
+                return Err(interrupted(checkpoints, net, state, at, observer)?);
+            }
+            None => {}
+        }
+        let net32 = F::as_f32(net);
+        let [train, validation, test] = evaluate_splits(&net32, splits, plan.monitor, &mut eval_ws);
+        let seconds = state.epoch_seconds + t0.elapsed().as_secs_f64();
+        let stats = EpochStats {
+            epoch,
+            seconds,
+            updates: state.updates,
+            eta: state.eta,
+            lm_mu: None,
+            threads: Some(steps.threads()),
+            train,
+            validation,
+            test,
+        };
+        first_epoch.check(&net32, &stats, observer);
+        let mut stop = (observer.epoch_end(&stats) == Control::Stop).then_some(StopReason::Observer);
+        let end = EpochEnd { stats: &stats, params: net.params(), score: policy::score(plan, &stats) };
+        for p in &mut policies {
+            stop = p.epoch_end(&end, state).or(stop);
+        }
+        state.epochs.push(stats);
+        state.epoch += 1;
+        state.batch = 0;
+        state.epoch_seconds = 0.0;
+        state.stop_reason = stop;
+        state.seconds = elapsed(&start);
+        let last = stop.is_some() || epoch == plan.epochs;
+        let saved = match checkpoints {
+            Some(c) => c.epoch_end(net, state, last, observer)?,
+            None => false,
+        };
+        if observer.stop_requested() && !last {
+            let at = format!("epoch {epoch}");
+            return Err(match (checkpoints, saved) {
+                (Some(c), true) => Error::Interrupted { at, checkpoint: Some(c.dir.clone()) },
+                _ => interrupted(checkpoints, net, state, at, observer)?,
+            });
+        }
+    }
+    Ok(finish(net, plan, state, elapsed(&start)))
+}
+
+/// The error reporting a run interrupted `at`, after saving its checkpoint when it has them.
+fn interrupted<F: TrainFloat>(
+    checkpoints: Option<&Checkpoints>,
+    net: &Network<F>,
+    state: &TrainState<F>,
+    at: String,
+    observer: &mut dyn Observer,
+) -> Result<Error> {
+    match checkpoints {
+        Some(c) => c.interrupted(net, state, at, observer),
+        None => Ok(Error::Interrupted { at, checkpoint: None }),
+    }
+}
+
+/// The history of a run that ended, with the best weights restored under early stopping.
+fn finish<F: TrainFloat>(net: &mut Network<F>, plan: &Plan, state: &TrainState<F>, seconds: f64) -> History {
+    let mut kept_epoch = state.epochs.len();
+    if plan.patience.is_some()
+        && let Some(best) = &state.best
+    {
+        net.params_mut().copy_from_slice(&best.params);
+        kept_epoch = best.epoch;
+    }
+    History {
+        epochs: state.epochs.clone(),
+        updates: state.updates,
+        seconds_total: seconds,
+        stop_reason: state.stop_reason.unwrap_or(StopReason::EpochLimit),
+        kept_epoch,
+    }
+}
+
+/// Evaluates `net` on every split of `splits` selected by `which` (train, validation, test).
+pub fn evaluate_splits(
+    net: &Network<f32>,
+    splits: &Splits,
+    which: [bool; 3],
+    ws: &mut Workspace<f32>,
+) -> [Option<Metrics>; 3] {
+    let eval = |d: Option<&Dataset>, on: bool, ws: &mut Workspace<f32>| d.filter(|_| on).map(|d| evaluate(net, d, ws));
+    [
+        eval(Some(&splits.train), which[0], ws),
+        eval(splits.validation.as_ref(), which[1], ws),
+        eval(splits.test.as_ref(), which[2], ws),
+    ]
+}

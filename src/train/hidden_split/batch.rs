@@ -1,0 +1,293 @@
+//! One batch of the split SGD step on one thread — steps 1 to 5 of the module docs — over the
+//! buffers both threads share ([`Shared`]), and the check that the weights a thread writes are
+//! finite. Which thread writes which part of a buffer, and when the other may read it, is the
+//! module docs' schedule; each `unsafe` block says which rule of it applies.
+
+use super::Mode;
+use crate::activation::Activation;
+use crate::cost::Cost;
+use crate::data::Dataset;
+use crate::float::Scalar;
+use crate::network::{bias_step, block, finish_output};
+use crate::parallel::SharedMut;
+use crate::train::float::TrainFloat;
+use crate::train::sampler::prefetch;
+use std::hint::spin_loop;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Two parties meeting; spins (a batch lasts microseconds).
+pub(super) struct Barrier {
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl Barrier {
+    pub(super) fn new() -> Self {
+        Barrier { arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+    }
+
+    pub(super) fn wait(&self) {
+        let g = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) == 1 {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.store(g.wrapping_add(1), Ordering::Release);
+        } else {
+            while self.generation.load(Ordering::Acquire) == g {
+                spin_loop();
+            }
+        }
+    }
+}
+
+/// Per-thread buffers: the output layer's values A², Z² and δ² (rows × n₂).
+pub(super) struct Local<F> {
+    a2: Vec<F>,
+    z2: Vec<F>,
+    d2: Vec<F>,
+}
+
+impl<F: Scalar> Local<F> {
+    pub(super) fn new(m: usize, n2: usize) -> Self {
+        let v = |len| vec![F::zero(); len];
+        Local { a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
+    }
+}
+
+/// One half J of the hidden units: A¹[:, J] and δ¹[:, J] (rows × |J|).
+pub(super) struct Half<F> {
+    pub(super) j: Range<usize>,
+    a1: Vec<F>,
+    d1: Vec<F>,
+}
+
+impl<F: Scalar> Half<F> {
+    pub(super) fn new(j: Range<usize>, m: usize) -> Self {
+        Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j }
+    }
+}
+
+/// Where the network's parameters sit in its flat buffer, and its widths n₀ → n₁ → n₂.
+pub(super) struct Layout {
+    pub(super) n0: usize,
+    pub(super) n1: usize,
+    pub(super) n2: usize,
+    pub(super) w1: Range<usize>,
+    pub(super) b1: Range<usize>,
+    pub(super) w2: Range<usize>,
+    pub(super) b2: Range<usize>,
+}
+
+impl Layout {
+    /// Length of W² followed by b² (one copy of the output layer).
+    pub(super) fn n_out(&self) -> usize {
+        self.w2.len() + self.b2.len()
+    }
+}
+
+/// What both threads of one call read and write.
+pub(super) struct Shared<'a, F: Scalar> {
+    pub(super) data: &'a Dataset,
+    pub(super) order: &'a [usize],
+    /// Batch size m, the end of the call's batches, and in how many shares a batch's rows are gathered.
+    pub(super) m: usize,
+    pub(super) last: usize,
+    pub(super) shares: usize,
+    pub(super) layout: Layout,
+    pub(super) act: [Activation; 2],
+    pub(super) cost: Cost,
+    pub(super) eta: F,
+    pub(super) decay: F,
+    /// The network's parameters (W¹ and b¹ are updated in place; the output layer in `out`).
+    pub(super) params: SharedMut<F>,
+    /// A¹ (rows × n₁) twice, by batch parity.
+    pub(super) a1: [SharedMut<F>; 2],
+    /// X and Y of a batch, three times (batch b mod 3), per set of gathered rows.
+    pub(super) xy: Vec<(SharedMut<F>, SharedMut<F>)>,
+    /// The output layer [W² | b²] twice, by batch parity.
+    pub(super) out: [SharedMut<F>; 2],
+    pub(super) barrier: Barrier,
+    /// Cleared by the calling thread to stop the helper at its next barrier.
+    pub(super) go: AtomicBool,
+    /// The index of the first weight found not finite, or `usize::MAX`.
+    pub(super) bad_weight: AtomicUsize,
+}
+
+impl<F: TrainFloat> Shared<'_, F> {
+    /// The sample indices of batch `b`.
+    fn batch_rows(&self, b: usize) -> &[usize] {
+        let n = self.data.len();
+        &self.order[(b * self.m).min(n)..((b + 1) * self.m).min(n)]
+    }
+
+    /// Share `t` of batch `b`'s rows into buffer set `set`, and a prefetch of share `t` of the
+    /// next batch's rows.
+    pub(super) fn gather(&self, b: usize, t: usize, set: usize) {
+        let (n0, n2) = (self.layout.n0, self.layout.n2);
+        let (x, y) = &self.xy[3 * set + b % 3];
+        let rows = self.batch_rows(b);
+        for r in block(rows.len(), self.shares, t) {
+            let i = rows[r];
+            // SAFETY: row r of batch b's buffers is written by one thread alone, and read by the
+            // other only after a barrier that follows (see the module's documentation).
+            unsafe {
+                F::from_f32s(x.part(r * n0..(r + 1) * n0), &self.data.x[i * n0..(i + 1) * n0]);
+                F::from_f32s(y.part(r * n2..(r + 1) * n2), &self.data.y[i * n2..(i + 1) * n2]);
+            }
+        }
+        let next = self.batch_rows(b + 1);
+        prefetch(self.data, &next[block(next.len(), self.shares, t)]);
+    }
+
+    /// Batch `b` on thread `t` for the halves in `mine` (with the output layer's update on thread
+    /// 0), run as `mode` says. Returns the batch cost Σₓ Cₓ, which every thread computes, or
+    /// `None` when `go` (the helper's) said stop at the barrier.
+    pub(super) fn work(
+        &self,
+        b: usize,
+        t: usize,
+        mode: Mode,
+        local: &mut Local<F>,
+        mine: &mut [&mut Half<F>],
+        go: Option<&AtomicBool>,
+    ) -> Option<f64> {
+        let (n0, n1, n2) = (self.layout.n0, self.layout.n1, self.layout.n2);
+        let a1s = &self.a1[b % 2];
+        let rows = self.batch_rows(b).len();
+        let (set, gathers) = match mode {
+            Mode::Shared => (0, t..t + 1),
+            Mode::Private => (t, 0..self.shares),
+            Mode::Alone => (0, 0..self.shares),
+        };
+        let (x, y) = &self.xy[3 * set + b % 3];
+        // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
+        // and their copy is next written for batch b + 3, during batch b + 1 (module docs).
+        let (x, y) = unsafe { (x.view(0..rows * n0), y.view(0..rows * n2)) };
+        mine.iter_mut().for_each(|half| self.hidden_forward(half, x, rows, a1s));
+        if mode != Mode::Alone {
+            self.barrier.wait();
+        }
+        if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
+            return None;
+        }
+        // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
+        let (a1, w2b2) = unsafe { (a1s.view(0..rows * n1), self.out[b % 2].view(0..self.layout.n_out())) };
+        let cost_sum = self.output_layer(local, a1, w2b2, y, rows);
+        if cost_sum.is_finite() {
+            mine.iter_mut().for_each(|half| self.hidden_delta(half, &local.d2[..rows * n2], w2b2, rows));
+        }
+        // 4. This thread's shares of the rows of the batch after next.
+        if b + 2 < self.last {
+            gathers.for_each(|s| self.gather(b + 2, s, set));
+        }
+        if !cost_sum.is_finite() {
+            return Some(cost_sum);
+        }
+        mine.iter().for_each(|half| self.update_hidden(half, x, rows));
+        if t == 0 {
+            self.update_output(b, w2b2, &local.d2[..rows * n2], a1, rows);
+        }
+        Some(cost_sum)
+    }
+
+    /// 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
+    fn hidden_forward(&self, half: &mut Half<F>, x: &[F], rows: usize, a1s: &SharedMut<F>) {
+        let (l, (j, h)) = (&self.layout, (half.j.clone(), half.j.len()));
+        let a1_j = &mut half.a1[..rows * h];
+        // SAFETY: W¹[J] and b¹[J] are written only by the thread that owns J (step 5).
+        let (w1, b1) = unsafe {
+            (
+                self.params.view(l.w1.start + j.start * l.n0..l.w1.start + j.end * l.n0),
+                self.params.view(l.b1.start + j.start..l.b1.start + j.end),
+            )
+        };
+        F::gemm(rows, l.n0, h, F::one(), x, l.n0, 1, w1, 1, l.n0, F::zero(), a1_j, h, 1);
+        self.act[0].apply_biased(a1_j, b1);
+        for r in 0..rows {
+            // SAFETY: columns J of A¹ are this thread's; nobody reads A¹ until the barrier.
+            unsafe { a1s.write_at(r * l.n1 + j.start, &a1_j[r * h..(r + 1) * h]) };
+        }
+    }
+
+    /// Step 2, the output layer, as `Network::row_pass` does it for its last layer:
+    /// Z² = A¹(W²)ᵀ + b², A² = σ(Z²), δ² = ∇ₐC ⊙ σ'(Z²) of the mean cost. Returns Σₓ Cₓ.
+    fn output_layer(&self, local: &mut Local<F>, a1: &[F], w2b2: &[F], y: &[F], rows: usize) -> f64 {
+        let (n1, n2) = (self.layout.n1, self.layout.n2);
+        let (w2, b2) = w2b2.split_at(self.layout.w2.len());
+        let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
+        F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
+        finish_output(self.act[1], a2, z2, b2);
+        let cost_sum = self.cost.total(self.act[1], a2, z2, y, n2);
+        self.cost.output_delta_of_mean(self.act[1], a2, y, d2, n2, rows);
+        cost_sum
+    }
+
+    /// 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'(Z¹[:, J]).
+    fn hidden_delta(&self, half: &mut Half<F>, d2: &[F], w2b2: &[F], rows: usize) {
+        let (n1, n2) = (self.layout.n1, self.layout.n2);
+        let (j, h) = (half.j.clone(), half.j.len());
+        let d1_j = &mut half.d1[..rows * h];
+        F::gemm(rows, n2, h, F::one(), d2, n2, 1, &w2b2[j.start..], n1, 1, F::zero(), d1_j, h, 1);
+        self.act[0].mul_derivative(d1_j, &half.a1[..rows * h]);
+    }
+
+    /// 5. W¹[J] ← βW¹[J] − η (δ¹[:, J])ᵀ X, b¹[J] ← b¹[J] − η Σ_rows δ¹[:, J].
+    fn update_hidden(&self, half: &Half<F>, x: &[F], rows: usize) {
+        let (l, alpha) = (&self.layout, F::zero() - self.eta);
+        let (j, h) = (half.j.clone(), half.j.len());
+        let d1_j = &half.d1[..rows * h];
+        // SAFETY: W¹[J] and b¹[J] belong to this thread alone.
+        let (w1, b1) = unsafe {
+            (
+                self.params.part(l.w1.start + j.start * l.n0..l.w1.start + j.end * l.n0),
+                self.params.part(l.b1.start + j.start..l.b1.start + j.end),
+            )
+        };
+        bias_step(b1, d1_j, h, 0, alpha, F::one());
+        F::gemm(h, rows, l.n0, alpha, d1_j, 1, h, x, l.n0, 1, self.decay, w1, l.n0, 1);
+    }
+
+    /// 5, thread 0: W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ², into the other copy of the
+    /// output layer (the one batch b + 1 reads).
+    fn update_output(&self, b: usize, w2b2: &[F], d2: &[F], a1: &[F], rows: usize) {
+        let (n1, n2, alpha) = (self.layout.n1, self.layout.n2, F::zero() - self.eta);
+        // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which the other
+        // thread has finished; it reads this copy only after the next barrier.
+        let next = unsafe { self.out[(b + 1) % 2].part(0..self.layout.n_out()) };
+        next.copy_from_slice(w2b2);
+        let (w2, b2) = next.split_at_mut(self.layout.w2.len());
+        F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, self.decay, w2, n1, 1);
+        bias_step(b2, d2, n2, 0, alpha, F::one());
+    }
+
+    /// Checks the weights the thread writes — its halves' W¹ rows and b¹, and with `output =
+    /// Some(b)` (thread 0) the copy of the output layer that batch b reads — and records the
+    /// index of the first that is not finite in `bad_weight`.
+    pub(super) fn check(&self, mine: &[&mut Half<F>], output: Option<usize>) {
+        let l = &self.layout;
+        for h in mine {
+            for r in [
+                l.w1.start + h.j.start * l.n0..l.w1.start + h.j.end * l.n0,
+                l.b1.start + h.j.start..l.b1.start + h.j.end,
+            ] {
+                // SAFETY: read between batches, of parameters this thread alone writes.
+                self.first_bad(unsafe { self.params.view(r.clone()) }, &|i| r.start + i);
+            }
+        }
+        if let Some(b) = output {
+            // SAFETY: the current copy, which only thread 0 (this one) writes.
+            let w2b2 = unsafe { self.out[b % 2].view(0..l.n_out()) };
+            let n_w2 = l.w2.len();
+            self.first_bad(w2b2, &|i| if i < n_w2 { l.w2.start + i } else { l.b2.start + i - n_w2 });
+        }
+    }
+
+    /// Records in `bad_weight` the index in the network's parameters of the first value of `w`
+    /// that is not finite, if any; `w` holds the parameters `at(0)`, `at(1)`, ...
+    fn first_bad(&self, w: &[F], at: &dyn Fn(usize) -> usize) {
+        if !F::all_finite(w) {
+            let i = w.iter().position(|v| !v.is_finite()).expect("a value that is not finite");
+            self.bad_weight.fetch_min(at(i), Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The seam between the epoch loop and the arithmetic of its batches: [`Steps`] trains the
+//! batches of one epoch. [`Reference`] is the general path — for each batch, gather its rows,
+//! backpropagate (or, for plain SGD, the fused step), decay the weights, apply the optimizer —
+//! and [`HiddenSplit`] the fast path for plain SGD of a one-hidden-layer network
+//! ([`super::hidden_split`]), which gives the same weights (tested there). [`for_run`] picks one.
+//! Both check the batch cost after every batch and the weights every [`FINITE_CHECK_EVERY`]
+//! batches, and both stop when the observer asks to.
+
+use super::events::Observer;
+use super::float::TrainFloat;
+use super::hidden_split::{self, Threads};
+use super::sampler::{gather, prefetch};
+use super::state::TrainState;
+use crate::config::{Plan, Sampling};
+use crate::data::Dataset;
+use crate::error::Error;
+use crate::float::Scalar;
+use crate::network::{Network, Workspace};
+use crate::optim::{Optimizer, decay_weights};
+use crate::parallel;
+use rand::RngExt;
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Batches between checks that every weight is finite (and the last batch of each epoch): a
+/// diverging run is stopped at most this many batches after its weights stop being finite, and
+/// never evaluated, checkpointed or saved with them. The batch cost is checked after every batch.
+pub const FINITE_CHECK_EVERY: usize = 16;
+
+/// Why the batches of an epoch stopped before the last one.
+#[derive(Debug)]
+pub(crate) enum BatchStop {
+    /// A batch cost or a weight stopped being finite ([`Error::Diverged`]); nothing after it was applied.
+    Diverged(Error),
+    /// The observer asked to stop; the batches before were applied.
+    Interrupted,
+}
+
+/// Trains the batches of one epoch.
+pub(crate) trait Steps<F: TrainFloat> {
+    /// Runs batches `state.batch..` of epoch `state.epoch` (whose sample order is drawn), advancing
+    /// `state.batch`, `state.updates` and `state.opt.t`; reports each batch to `observer`.
+    fn epoch(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset,
+        state: &mut TrainState<F>,
+        observer: &mut dyn Observer,
+    ) -> Option<BatchStop>;
+
+    /// The threads that trained the last epoch.
+    fn threads(&self) -> usize;
+}
+
+/// Batches of size `m` in an epoch of `n` samples: ⌈n/m⌉.
+pub(crate) fn batches(n: usize, m: usize) -> usize {
+    n.div_ceil(m.min(n).max(1))
+}
+
+/// The steps for `plan` on `data`, and the workspace whose threads evaluation shares. Plain SGD of
+/// a one-hidden-layer network on shuffled batches takes the fast path, which pays even for
+/// Nielsen's batch of 10, so it gets all cores by default; everything else the reference path,
+/// with threads for batches of enough work ([`parallel::threads_for`]).
+pub(crate) fn for_run<'d, F: TrainFloat>(
+    net: &Network<F>,
+    plan: &Plan,
+    data: &'d Dataset,
+) -> (Box<dyn Steps<F> + 'd>, Workspace<F>) {
+    let n = data.len();
+    let m = plan.batch_size.min(n).max(1);
+    let split =
+        plan.optimizer() == Optimizer::Sgd && plan.sampling == Sampling::ShuffledBatches && hidden_split::applies(net);
+    let threads = match plan.threads {
+        None if split => parallel::default_threads(),
+        t => parallel::threads_for(t, m * net.n_params()),
+    };
+    let ws = Workspace::new(net, m).with_threads(threads);
+    if split {
+        let threads = match (threads, plan.threads) {
+            (1, _) => Threads::One,
+            (_, None) => Threads::Adaptive { far_ns: parallel::FAR_ROUND_TRIP_NS, alone_ns: f64::INFINITY },
+            _ => Threads::Two,
+        };
+        let steps = HiddenSplit { m, batches: batches(n, m), lambda: plan.lambda, threads, ran_on: 1 };
+        return (Box::new(steps), ws);
+    }
+    let steps = Reference {
+        weight_ranges: (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect(),
+        grad: vec![F::zero(); net.n_params()],
+        xb: vec![F::zero(); m * data.n_features],
+        yb: vec![F::zero(); m * data.n_outputs],
+        // Full-batch runs read the training set in place (converted once for f64).
+        full: (plan.sampling == Sampling::FullBatch).then(|| (F::view_f32s(&data.x), F::view_f32s(&data.y))),
+        ws: ws.clone(),
+        m,
+        batches: batches(n, m),
+        sampling: plan.sampling,
+        fused: plan.optimizer() == Optimizer::Sgd,
+        lambda: plan.lambda,
+        adaptive: plan.threads.is_none() && threads > 1,
+        ran_on: threads,
+    };
+    (Box::new(steps), ws)
+}
+
+/// [`Error::Diverged`] at `batch` of `epoch` when a weight is not finite, naming the first.
+fn check_weights<F: TrainFloat>(params: &[F], epoch: usize, batch: usize) -> Result<(), BatchStop> {
+    match F::all_finite(params) {
+        true => Ok(()),
+        false => Err(weight_diverged(params, params.iter().position(|p| !p.is_finite()).unwrap_or(0), epoch, batch)),
+    }
+}
+
+/// [`Error::Diverged`] naming parameter `i`.
+fn weight_diverged<F: Scalar>(params: &[F], i: usize, epoch: usize, batch: usize) -> BatchStop {
+    BatchStop::Diverged(Error::Diverged { epoch, batch, what: format!("parameter {i} became {}", params[i]) })
+}
+
+/// [`Error::Diverged`] for a batch whose cost Σₓ Cₓ is not finite.
+fn cost_diverged(cost: f64, epoch: usize, batch: usize) -> BatchStop {
+    BatchStop::Diverged(Error::Diverged { epoch, batch, what: format!("batch cost is {cost}") })
+}
+
+/// X and Y of the whole training set, borrowed (f32) or converted once (f64).
+type Whole<'d, F> = (Cow<'d, [F]>, Cow<'d, [F]>);
+
+/// The general path: each update gathers a batch of m rows, backpropagates to get ∇C of the mean
+/// batch cost, applies weight decay w ← (1 − ηλ/n)w, then the optimizer's step. Plain SGD fuses
+/// the step into backpropagation (the update accumulates into W inside the ∂C/∂W product).
+/// Nothing is allocated per batch.
+struct Reference<'d, F: Scalar> {
+    ws: Workspace<F>,
+    weight_ranges: Vec<Range<usize>>,
+    grad: Vec<F>,
+    xb: Vec<F>,
+    yb: Vec<F>,
+    /// Full-batch runs: X and Y of the whole training set.
+    full: Option<Whole<'d, F>>,
+    m: usize,
+    batches: usize,
+    sampling: Sampling,
+    fused: bool,
+    lambda: f64,
+    /// Threads chosen automatically: the pool checks at the start of every epoch that its cores
+    /// are close enough for more threads to pay (see `Pool::probe`).
+    adaptive: bool,
+    ran_on: usize,
+}
+
+impl<F: TrainFloat> Reference<'_, F> {
+    /// Gathers (or draws, with replacement) the rows of batch `b` into the batch buffers; returns
+    /// the number of rows.
+    fn rows(&mut self, b: usize, data: &Dataset, state: &mut TrainState<F>) -> usize {
+        let (m, n, order) = (self.m, data.len(), &mut state.order);
+        match self.sampling {
+            Sampling::ShuffledBatches => {
+                let rows = gather(data, &order[b * m..((b + 1) * m).min(n)], &mut self.xb, &mut self.yb);
+                if b + 1 < self.batches {
+                    prefetch(data, &order[(b + 1) * m..((b + 2) * m).min(n)]);
+                }
+                rows
+            }
+            Sampling::WithReplacement => {
+                order[..m].iter_mut().for_each(|i| *i = state.rng.random_range(0..n));
+                gather(data, &order[..m], &mut self.xb, &mut self.yb)
+            }
+            Sampling::FullBatch => n,
+        }
+    }
+
+    /// One update from batch `b`; returns its cost Σₓ Cₓ, or the divergence.
+    fn step(
+        &mut self,
+        b: usize,
+        net: &mut Network<F>,
+        data: &Dataset,
+        state: &mut TrainState<F>,
+    ) -> Result<(), BatchStop> {
+        let rows = self.rows(b, data, state);
+        let (x, y) = match &self.full {
+            Some((x, y)) => (&x[..], &y[..]),
+            None => (&self.xb[..], &self.yb[..]),
+        };
+        let cost = if self.fused {
+            state.opt.t += 1;
+            let decay = F::of(1.0 - state.eta * self.lambda / data.len() as f64);
+            net.sgd_step(x, y, rows, &mut self.ws, F::of(state.eta), decay)
+        } else {
+            net.backprop(x, y, rows, &mut self.ws, &mut self.grad)
+        };
+        if !cost.is_finite() {
+            return Err(cost_diverged(cost, state.epoch, b + 1));
+        }
+        if !self.fused {
+            decay_weights(net.params_mut(), &self.weight_ranges, state.eta, self.lambda, data.len());
+            state.opt.step_on(net.params_mut(), &self.grad, state.eta, self.ws.pool());
+        }
+        Ok(())
+    }
+}
+
+impl<F: TrainFloat> Steps<F> for Reference<'_, F> {
+    fn epoch(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset,
+        state: &mut TrainState<F>,
+        observer: &mut dyn Observer,
+    ) -> Option<BatchStop> {
+        if self.adaptive {
+            self.ws.pool().probe();
+            self.ran_on = self.ws.pool().active_threads();
+        }
+        for b in state.batch..self.batches {
+            if let Err(stop) = self.step(b, net, data, state) {
+                return Some(stop);
+            }
+            let stop = observer.stop_requested();
+            // The weights every FINITE_CHECK_EVERY batches, at the end of the epoch and before an
+            // interrupted run saves (a pass over all of them costs 4% of Nielsen's run per batch).
+            let due = (b + 1) % FINITE_CHECK_EVERY == 0 || b + 1 == self.batches || stop;
+            if due && let Err(e) = check_weights(net.params(), state.epoch, b + 1) {
+                return Some(e);
+            }
+            state.updates += 1;
+            state.batch = b + 1;
+            observer.batch_end(b + 1);
+            if stop {
+                return Some(BatchStop::Interrupted);
+            }
+        }
+        None
+    }
+
+    fn threads(&self) -> usize {
+        self.ran_on
+    }
+}
+
+/// The fast path: plain SGD of a one-hidden-layer network, the hidden units in two halves.
+struct HiddenSplit {
+    m: usize,
+    batches: usize,
+    lambda: f64,
+    threads: Threads,
+    ran_on: usize,
+}
+
+impl<F: TrainFloat> Steps<F> for HiddenSplit {
+    fn epoch(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset,
+        state: &mut TrainState<F>,
+        observer: &mut dyn Observer,
+    ) -> Option<BatchStop> {
+        let b0 = state.batch;
+        let decay = F::of(1.0 - state.eta * self.lambda / data.len() as f64);
+        let range = b0..self.batches;
+        let (done, stop, ran_on) = hidden_split::sgd_batches(
+            net,
+            data,
+            &state.order,
+            self.m,
+            range,
+            F::of(state.eta),
+            decay,
+            self.threads,
+            FINITE_CHECK_EVERY,
+            observer,
+        );
+        self.ran_on = ran_on;
+        state.updates += done as u64;
+        state.opt.t += done as u64;
+        state.batch = b0 + done;
+        let at = state.batch;
+        match stop {
+            Some(hidden_split::Stop::Cost(c)) => Some(cost_diverged(c, state.epoch, at + 1)),
+            Some(hidden_split::Stop::Weight(i)) => Some(weight_diverged(net.params(), i, state.epoch, at)),
+            Some(hidden_split::Stop::Asked) => Some(BatchStop::Interrupted),
+            None => check_weights(net.params(), state.epoch, self.batches).err(),
+        }
+    }
+
+    fn threads(&self) -> usize {
+        self.ran_on
+    }
+}
