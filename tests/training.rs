@@ -151,6 +151,50 @@ fn invalid_training_settings_name_the_flag_and_the_key() {
     }
 }
 
+/// Counts the warnings an observer receives.
+#[derive(Default)]
+struct Warnings(Vec<String>);
+
+impl neuralnet::Observer for Warnings {
+    fn warning(&mut self, w: &neuralnet::Warning) {
+        self.0.push(w.to_string());
+    }
+}
+
+/// Settings that cannot train are said once each, naming the key, to the observer and in the
+/// report: Adam with η = 3 (and, after its first epoch, accuracy at chance), SGD with η = 10⁻⁷
+/// (and a loss that barely moves). Sound settings, Nielsen's η = 3 for his sigmoid network among
+/// them, give none.
+#[test]
+fn settings_that_cannot_train_are_warned_about_once() {
+    let s = digits();
+    let run = |optimizer, eta: Option<f64>, nielsen: bool| {
+        let mut c = base();
+        if nielsen {
+            c.network.activation = Some(Activation::Sigmoid);
+            c.network.output_activation = Some(Activation::Sigmoid);
+            c.network.cost = Some(Cost::Quadratic);
+        }
+        c.optimizer = OptimizerConfig { kind: Some(optimizer), eta, ..Default::default() };
+        (c.training.batch_size, c.training.epochs) = (Some(8), Some(2));
+        let mut seen = Warnings::default();
+        let trained = fit(&c, &s, &mut seen).unwrap();
+        assert_eq!(trained.report.warnings, seen.0, "the report keeps what the observer was told");
+        seen.0
+    };
+    let adam = run(Optimizer::Adam, Some(3.0), false);
+    assert_eq!(adam.len(), 2, "{adam:?}");
+    assert!(adam[0].starts_with("--eta (optimizer.eta): 3 is far above adam's usual range"), "{adam:?}");
+    assert!(adam[1].starts_with("epoch 1: validation accuracy") && adam[1].contains("no better than guessing"));
+    let crawl = run(Optimizer::Sgd, Some(1e-7), false);
+    assert!(crawl[0].starts_with("--eta (optimizer.eta): 1e-7 is far below sgd's usual range"), "{crawl:?}");
+    assert!(crawl.iter().any(|w| w.starts_with("epoch 1: the training loss barely moved")), "{crawl:?}");
+    assert_eq!(run(Optimizer::Adam, None, false), Vec::<String>::new());
+    // Nielsen's sigmoid network learns with η = 3 (a ReLU network with softmax does not: warned).
+    assert_eq!(run(Optimizer::Sgd, Some(3.0), true), Vec::<String>::new());
+    assert_eq!(run(Optimizer::Sgd, Some(3.0), false).len(), 1);
+}
+
 /// The same configuration and seed give the same weights, run after run in one process.
 #[test]
 fn training_is_bit_reproducible_in_process() {

@@ -31,7 +31,7 @@ pub fn load(name: &str) -> Option<Splits> {
     }
 }
 
-/// The O/X points: x ∈ [0,1]², label 0 is category A (target [1, 0]), label 1 category B ([0, 1]).
+/// The O/X points: x ∈ \[0,1\]², label 0 is category A (target [1, 0]), label 1 category B ([0, 1]).
 /// All points are training data.
 fn higham(csv: &str, name: &str) -> Splits {
     let mut x = Vec::new();

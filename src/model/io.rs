@@ -1,5 +1,5 @@
-//! Model files: safetensors with tensors `layers.{i}.weight` ([n_out, n_in]) and `layers.{i}.bias`
-//! ([n_out]), i from 0, and string metadata `format` = `neuralnet/1`, `sizes`, `activations`,
+//! Model files: safetensors with tensors `layers.{i}.weight` (`[n_out, n_in]`) and `layers.{i}.bias`
+//! (`[n_out]`), i from 0, and string metadata `format` = `neuralnet/1`, `sizes`, `activations`,
 //! `cost`, a CRC-32 of the tensor data (`checksum`), and, where known, class names, image shape,
 //! input normalisation (`input_mean`, `input_std`), the table's schema (`feature_names`,
 //! `target_names`, `task`) and dataset. Anything that reads safetensors can run the model (see

@@ -1,6 +1,6 @@
 //! The model: a trained [`Network`] together with everything needed to use it on raw inputs —
 //! the input standardisation, the table's columns, the class names, the image shape — as one
-//! value, saved and loaded as one safetensors file ([`io`]'s format, readable by Python's
+//! value, saved and loaded as one safetensors file (the format of `model/io.rs`, readable by Python's
 //! `safetensors` and NumPy alone). [`Model::predict`] takes raw rows (or a [`Table`] read by column
 //! name) and returns classes with probabilities, or values in the targets' own units: regression
 //! on a table trains on standardised targets and folds the inverse scaling into the output layer

@@ -48,7 +48,7 @@ impl<F: Scalar> Workspace<F> {
     }
 
     /// The same buffers, computed by `threads` threads (the caller and `threads − 1` workers).
-    /// Results do not depend on the number of threads (see [`row_blocks`]).
+    /// Results do not depend on the number of threads (see [`super::row_blocks`]).
     pub fn with_threads(self, threads: usize) -> Self {
         Workspace { pool: Arc::new(Pool::new(threads)), ..self }
     }

@@ -73,7 +73,7 @@ impl<F: Scalar> OptimState<F> {
     }
 }
 
-/// Parameters per task of [`OptimState::step_on`].
+/// Parameters per task of [`OptimState::step_with`].
 pub const STEP_CHUNK: usize = 1 << 14;
 
 /// The update rules, with one step's constants.

@@ -1,7 +1,7 @@
 //! What is fitted on the training split and travels with the model ([`Preprocessing`]): the input
 //! standardisation, the table's schema (CSV models) and the image shape (image models); and
 //! [`Data`], the splits a run trains on as the network sees them, with their preprocessing.
-//! [`table`] reads a CSV table into such data; [`standardize`] holds the standardisation, of
+//! [`table`] reads a CSV table into such data; `standardize` holds the standardisation, of
 //! inputs and of regression targets (trained on, then folded into the output layer).
 
 mod standardize;

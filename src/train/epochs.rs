@@ -7,9 +7,9 @@
 
 use super::events::{Control, EpochStats, History, Observer, StopReason};
 use super::float::TrainFloat;
-use super::policy::{self, Checkpoints, EpochEnd};
+use super::policy::{self, Checkpoints, EpochEnd, Policy};
 use super::state::TrainState;
-use super::steps::{self, BatchStop};
+use super::steps::{self, BatchStop, Steps};
 use super::warnings::FirstEpoch;
 use crate::config::{Plan, Sampling};
 use crate::data::{Dataset, Splits};
@@ -40,54 +40,39 @@ pub(crate) fn run<F: TrainFloat>(
     }
     state.check_fits(plan, data.len(), net.n_params())?;
     let batches = steps::batches(data.len(), plan.batch_size);
-    let (mut steps, ws) = steps::for_run(net, plan, data);
-    let mut eval_ws = Workspace::new(&F::as_f32(net), EVAL_CHUNK).sharing_threads_of(&ws);
-    let mut policies = policy::for_plan::<F>(plan);
-    let mut first_epoch = FirstEpoch::before(net, state, data, batches);
-    let (start, seconds_before) = (Instant::now(), state.seconds);
-    let elapsed = |start: &Instant| seconds_before + start.elapsed().as_secs_f64();
+    let (steps, ws) = steps::for_run(net, plan, data);
+    let mut run = Loop {
+        splits,
+        plan,
+        eval_ws: Workspace::new(&F::as_f32(net), EVAL_CHUNK).sharing_threads_of(&ws),
+        policies: policy::for_plan::<F>(plan),
+        first_epoch: FirstEpoch::before(net, state, data, batches),
+        steps,
+        start: Instant::now(),
+        seconds_before: state.seconds,
+    };
     while state.stop_reason.is_none() && state.epoch <= plan.epochs {
         let (epoch, t0) = (state.epoch, Instant::now());
         observer.epoch_start(epoch, batches);
         if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
             state.order.shuffle(&mut state.rng);
         }
-        match steps.epoch(net, data, state, observer) {
+        match run.steps.epoch(net, data, state, observer) {
             Some(BatchStop::Diverged(e)) => return Err(e),
             Some(BatchStop::Interrupted) => {
                 state.epoch_seconds += t0.elapsed().as_secs_f64();
-                state.seconds = elapsed(&start);
+                state.seconds = run.seconds();
                 let at = format!("epoch {epoch} batch {}/{batches}", state.batch);
                 return Err(interrupted(checkpoints, net, state, at, observer)?);
             }
             None => {}
         }
-        let net32 = F::as_f32(net);
-        let [train, validation, test] = evaluate_splits(&net32, splits, plan.monitor, &mut eval_ws);
-        let seconds = state.epoch_seconds + t0.elapsed().as_secs_f64();
-        let stats = EpochStats {
-            epoch,
-            seconds,
-            updates: state.updates,
-            eta: state.eta,
-            lm_mu: None,
-            threads: Some(steps.threads()),
-            train,
-            validation,
-            test,
-        };
-        first_epoch.check(&net32, &stats, observer);
-        let mut stop = (observer.epoch_end(&stats) == Control::Stop).then_some(StopReason::Observer);
-        let end = EpochEnd { stats: &stats, params: net.params(), score: policy::score(plan, &stats) };
-        for p in &mut policies {
-            stop = p.epoch_end(&end, state).or(stop);
-        }
+        let stats = run.figures(net, state, t0, observer);
+        let stop = run.judge(&stats, net.params(), state, observer);
+        // The epoch is done: recorded, and the state moved to the next one.
         state.epochs.push(stats);
-        state.epoch += 1;
-        state.batch = 0;
-        state.epoch_seconds = 0.0;
-        state.stop_reason = stop;
-        state.seconds = elapsed(&start);
+        (state.epoch, state.batch, state.epoch_seconds) = (epoch + 1, 0, 0.0);
+        (state.stop_reason, state.seconds) = (stop, run.seconds());
         let last = stop.is_some() || epoch == plan.epochs;
         let saved = match checkpoints {
             Some(c) => c.epoch_end(net, state, last, observer)?,
@@ -101,7 +86,70 @@ pub(crate) fn run<F: TrainFloat>(
             });
         }
     }
-    Ok(finish(net, plan, state, elapsed(&start)))
+    Ok(finish(net, plan, state, run.seconds()))
+}
+
+/// What the loop keeps from epoch to epoch.
+struct Loop<'a, F: TrainFloat> {
+    splits: &'a Splits,
+    plan: &'a Plan,
+    steps: Box<dyn Steps<F> + 'a>,
+    eval_ws: Workspace<f32>,
+    policies: Vec<Box<dyn Policy<F>>>,
+    first_epoch: FirstEpoch,
+    /// When this session of the run started, and the seconds the run had spent before it.
+    start: Instant,
+    seconds_before: f64,
+}
+
+impl<F: TrainFloat> Loop<'_, F> {
+    /// Seconds the run has spent, sessions before this one included.
+    fn seconds(&self) -> f64 {
+        self.seconds_before + self.start.elapsed().as_secs_f64()
+    }
+
+    /// The figures of the epoch that started at `t0` and just trained its last batch: the
+    /// monitored splits evaluated (and, after the first epoch, the warnings checked).
+    fn figures(
+        &mut self,
+        net: &Network<F>,
+        state: &TrainState<F>,
+        t0: Instant,
+        observer: &mut dyn Observer,
+    ) -> EpochStats {
+        let net32 = F::as_f32(net);
+        let [train, validation, test] = evaluate_splits(&net32, self.splits, self.plan.monitor, &mut self.eval_ws);
+        let stats = EpochStats {
+            epoch: state.epoch,
+            seconds: state.epoch_seconds + t0.elapsed().as_secs_f64(),
+            updates: state.updates,
+            eta: state.eta,
+            lm_mu: None,
+            threads: Some(self.steps.threads()),
+            train,
+            validation,
+            test,
+        };
+        self.first_epoch.check(&net32, &stats, observer);
+        stats
+    }
+
+    /// Shows the figures to the observer, then to each policy in turn; returns why to stop, if
+    /// any of them says so (the last one that does).
+    fn judge(
+        &mut self,
+        stats: &EpochStats,
+        params: &[F],
+        state: &mut TrainState<F>,
+        observer: &mut dyn Observer,
+    ) -> Option<StopReason> {
+        let mut stop = (observer.epoch_end(stats) == Control::Stop).then_some(StopReason::Observer);
+        let end = EpochEnd { stats, params, score: policy::score(self.plan, stats) };
+        for p in &mut self.policies {
+            stop = p.epoch_end(&end, state).or(stop);
+        }
+        stop
+    }
 }
 
 /// The error reporting a run interrupted `at`, after saving its checkpoint when it has them.

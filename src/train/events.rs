@@ -165,7 +165,8 @@ impl fmt::Display for Warning {
         match self {
             Warning::EtaOutOfRange { optimizer, eta: v, usual: (lo, hi) } => write!(
                 f,
-                "{eta}: {v} is far {} {optimizer}'s usual range ({lo:e} to {hi}; default {}); the run may diverge or learn nothing",
+                "{eta}: {} is far {} {optimizer}'s usual range ({lo:e} to {hi}; default {}); the run may diverge or learn nothing",
+                if *v < 1e-3 { format!("{v:e}") } else { v.to_string() },
                 if v > hi { "above" } else { "below" },
                 optimizer.default_eta()
             ),

@@ -6,7 +6,7 @@ use crate::float::Scalar;
 use crate::network::Network;
 use std::borrow::Cow;
 
-/// The floating-point types training runs in ([`Precision`]), with what the loop needs beyond
+/// The floating-point types training runs in ([`crate::Precision`]), with what the loop needs beyond
 /// [`Scalar`]: the data (stored as f32) converted, the divergence check, and the f32 network that
 /// evaluation and model files use.
 pub trait TrainFloat: Scalar + 'static {

@@ -1,15 +1,15 @@
 //! Training: one call, [`fit`], for every optimizer and every data source. It resolves the
-//! configuration against the data, trains — the first-order epoch loop ([`epochs`]) or
-//! Levenberg–Marquardt ([`lm`]) — reporting to an [`Observer`], and returns the [`Model`] with
+//! configuration against the data, trains — the first-order epoch loop (`epochs`) or
+//! Levenberg–Marquardt (`lm`) — reporting to an [`Observer`], and returns the [`Model`] with
 //! its preprocessing, the [`History`] and the typed [`Report`], writing the model, report and
 //! pictures the configuration's `[output]` asks for.
 //!
-//! The pieces, each in its own file: the events and figures observers receive ([`events`]); the
-//! state a checkpoint stores ([`state`]); the epoch loop ([`epochs`]); the seam between it and the
-//! arithmetic of a batch ([`steps`]), with the general path and the fast path of one-hidden-layer
-//! SGD ([`hidden_split`]); gathering rows ([`sampler`]); end-of-epoch policies and the checkpoint
-//! cadence ([`policy`]); warnings about settings that cannot train ([`warnings`]); where a run
-//! starts or resumes ([`start`]); the float types training runs in ([`float`]).
+//! The pieces, each in its own file: the events and figures observers receive (`events`); the
+//! state a checkpoint stores (`state`); the epoch loop (`epochs`); the seam between it and the
+//! arithmetic of a batch (`steps`), with the general path and the fast path of one-hidden-layer
+//! SGD (`hidden_split`); gathering rows (`sampler`); end-of-epoch policies and the checkpoint
+//! cadence (`policy`); warnings about settings that cannot train (`warnings`); where a run
+//! starts or resumes (`start`); the float types training runs in (`float`).
 
 pub mod checkpoint;
 mod epochs;

@@ -4,7 +4,7 @@
 //! outputs, index s·k + j), and the Jacobian J = ∂r/∂p (m × n) comes from the network's own
 //! backward sweep: for output j, seed δᴸ with column j equal to −σ'(zᴸ) (zero elsewhere), propagate
 //! it back through the layers for the whole block of samples at once, and read each sample's row of
-//! J off as outer products, ∂r/∂Wˡ[o, i] = δˡ[s, o] · aˡ⁻¹[s, i] and ∂r/∂bˡ[o] = δˡ[s, o].
+//! J off as outer products, ∂r/∂Wˡ\[o, i\] = δˡ\[s, o\] · aˡ⁻¹\[s, i\] and ∂r/∂bˡ\[o\] = δˡ\[s, o\].
 //! The solver itself ([`super`]) picks the normal or the kernel (Woodbury) form of the step.
 
 use super::{LeastSquares, LmError};

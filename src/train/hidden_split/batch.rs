@@ -190,11 +190,11 @@ impl<F: TrainFloat> Shared<'_, F> {
         Some(cost_sum)
     }
 
-    /// 1. Z¹[:, J] = X (W¹[J])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹[J]), then into the shared A¹.
+    /// 1. Z¹[:, J] = X (W¹\[J\])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹\[J\]), then into the shared A¹.
     fn hidden_forward(&self, half: &mut Half<F>, x: &[F], rows: usize, a1s: &SharedMut<F>) {
         let (l, (j, h)) = (&self.layout, (half.j.clone(), half.j.len()));
         let a1_j = &mut half.a1[..rows * h];
-        // SAFETY: W¹[J] and b¹[J] are written only by the thread that owns J (step 5).
+        // SAFETY: W¹\[J\] and b¹\[J\] are written only by the thread that owns J (step 5).
         let (w1, b1) = unsafe {
             (
                 self.params.view(l.w1.start + j.start * l.n0..l.w1.start + j.end * l.n0),
@@ -231,12 +231,12 @@ impl<F: TrainFloat> Shared<'_, F> {
         self.act[0].mul_derivative(d1_j, &half.a1[..rows * h]);
     }
 
-    /// 5. W¹[J] ← βW¹[J] − η (δ¹[:, J])ᵀ X, b¹[J] ← b¹[J] − η Σ_rows δ¹[:, J].
+    /// 5. W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J].
     fn update_hidden(&self, half: &Half<F>, x: &[F], rows: usize) {
         let (l, alpha) = (&self.layout, F::zero() - self.eta);
         let (j, h) = (half.j.clone(), half.j.len());
         let d1_j = &half.d1[..rows * h];
-        // SAFETY: W¹[J] and b¹[J] belong to this thread alone.
+        // SAFETY: W¹\[J\] and b¹\[J\] belong to this thread alone.
         let (w1, b1) = unsafe {
             (
                 self.params.part(l.w1.start + j.start * l.n0..l.w1.start + j.end * l.n0),

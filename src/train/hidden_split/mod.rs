@@ -5,12 +5,12 @@
 //! Thread t owns hidden units J_t (the first and second half, as [`crate::network::unit_blocks`]
 //! cuts them) and, per batch of m rows X:
 //!
-//! 1. Z¹[:, J_t] = X (W¹[J_t])ᵀ, A¹[:, J_t] = σ(Z¹[:, J_t] + b¹[J_t]);
+//! 1. Z¹[:, J_t] = X (W¹\[J_t\])ᵀ, A¹[:, J_t] = σ(Z¹[:, J_t] + b¹\[J_t\]);
 //! 2. *barrier*; both threads compute the small output layer: Z² = A¹(W²)ᵀ + b², A² = σ(Z²),
 //!    the batch cost and δ² = ∇ₐC ⊙ σ'(Z²) (of the mean cost);
 //! 3. δ¹[:, J_t] = (δ² W²[:, J_t]) ⊙ σ'(Z¹[:, J_t]);
 //! 4. its share of the rows of the batch after next gathered (X and Y);
-//! 5. W¹[J_t] ← βW¹[J_t] − η (δ¹[:, J_t])ᵀ X, b¹[J_t] ← b¹[J_t] − η Σ_rows δ¹[:, J_t];
+//! 5. W¹\[J_t\] ← βW¹\[J_t\] − η (δ¹[:, J_t])ᵀ X, b¹\[J_t\] ← b¹\[J_t\] − η Σ_rows δ¹[:, J_t];
 //!    thread 0 also W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ² (a few thousand
 //!    multiply–adds), into the second copy of the output layer.
 //!

@@ -17,19 +17,15 @@
 
 use super::events::{EpochStats, StopReason};
 use super::float::TrainFloat;
-use super::state::{Best, TrainState};
+use super::state::TrainState;
 use crate::atomic::write_atomic;
-use crate::config::Precision;
 use crate::config::{Plan, TrainConfig};
 use crate::data::Splits;
 use crate::error::{Error, Result};
 use crate::float::Scalar;
-use crate::model::param_count;
 use crate::network::Network;
-use crate::optim::{OptimState, Optimizer};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use crate::optim::Optimizer;
+use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -136,30 +132,30 @@ fn hash_le_bytes(crc: &mut crc32fast::Hasher, v: &[f32]) {
 /// The scalar part of [`TrainState`], as JSON metadata.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StateMeta {
-    epoch: usize,
-    batch: usize,
-    eta: f64,
-    best_score: Option<f64>,
-    best_epoch: Option<usize>,
-    since_best: usize,
-    halvings: usize,
-    updates: u64,
-    optimizer: Optimizer,
-    optimizer_steps: u64,
-    rng_seed: String,
-    rng_stream: u64,
-    rng_word_pos: String,
-    seconds: f64,
-    epoch_seconds: f64,
-    stop_reason: Option<StopReason>,
+pub(super) struct StateMeta {
+    pub(super) epoch: usize,
+    pub(super) batch: usize,
+    pub(super) eta: f64,
+    pub(super) best_score: Option<f64>,
+    pub(super) best_epoch: Option<usize>,
+    pub(super) since_best: usize,
+    pub(super) halvings: usize,
+    pub(super) updates: u64,
+    pub(super) optimizer: Optimizer,
+    pub(super) optimizer_steps: u64,
+    pub(super) rng_seed: String,
+    pub(super) rng_stream: u64,
+    pub(super) rng_word_pos: String,
+    pub(super) seconds: f64,
+    pub(super) epoch_seconds: f64,
+    pub(super) stop_reason: Option<StopReason>,
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
+pub(super) fn unhex32(s: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if s.len() != 64 || !s.is_ascii() {
         return None;
@@ -271,127 +267,6 @@ pub fn save<F: TrainFloat>(dir: &Path, run: &Run, net: &Network<F>, state: &Trai
     write_atomic(&file_in(dir), &to_bytes(run, net.params(), state)?)
 }
 
-/// Reads the checkpoint in directory `dir` (or the file itself, if `dir` names a file).
-pub fn load(dir: &Path) -> Result<Checkpoint> {
-    let path = if dir.is_dir() { file_in(dir) } else { dir.to_path_buf() };
-    let len = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
-    if len > MAX_CHECKPOINT_BYTES {
-        return Err(Error::format(&path, format!("{len} bytes is larger than any checkpoint this version writes")));
-    }
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    from_bytes(&bytes, &path)
-}
+mod read;
 
-/// Parses checkpoint bytes; `path` names the source in errors. Every size is checked against the
-/// data present before anything is allocated, and the checksum before anything is trusted.
-pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
-    let bad = |what: String| Error::format(path, what);
-    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e})")))?;
-    let info = header.metadata().clone().unwrap_or_default();
-    let get =
-        |key: &str| info.get(key).ok_or_else(|| bad(format!("metadata has no '{key}' (not a neuralnet checkpoint?)")));
-    let format = get("format")?;
-    if format != FORMAT {
-        return Err(bad(format!("format '{format}' is not supported (this version reads {FORMAT})")));
-    }
-    let parse = |key: &str| -> Result<serde_json::Value> {
-        serde_json::from_str(get(key)?).map_err(|e| bad(format!("metadata '{key}': {e}")))
-    };
-    fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value, key: &str, path: &Path) -> Result<T> {
-        serde_json::from_value(v).map_err(|e| Error::format(path, format!("metadata '{key}': {e}")))
-    }
-    // Checksum first: a flipped byte anywhere in the tensor data is reported as corruption.
-    let names = ["params", "optim.m", "optim.v", "best.params", "order"];
-    let mut crc = crc32fast::Hasher::new();
-    for name in names {
-        if let Ok(t) = st.tensor(name) {
-            crc.update(t.data());
-        }
-    }
-    let got = format!("crc32:{:08x}", crc.finalize());
-    let want = get("checksum")?;
-    if *want != got {
-        return Err(bad(format!("tensor data checksum mismatch ({got}, metadata says {want}): the file is corrupt")));
-    }
-    let config: TrainConfig = typed(parse("config")?, "config", path)?;
-    let plan: Plan = typed(parse("plan")?, "plan", path)?;
-    let meta: StateMeta = typed(parse("state")?, "state", path)?;
-    let epochs: Vec<EpochStats> = typed(parse("history")?, "history", path)?;
-    let data = get("data")?.clone();
-    let layers = &plan.network.layers;
-    let n_params = param_count(layers)
-        .filter(|&n| n > 0)
-        .ok_or_else(|| bad(format!("metadata 'plan': layers {layers:?} are not a network")))?;
-    if meta.optimizer != plan.optimizer() {
-        return Err(bad(format!(
-            "metadata 'state': optimizer {} differs from the plan's {}",
-            meta.optimizer,
-            plan.optimizer()
-        )));
-    }
-    let dtype = match plan.precision {
-        Precision::F32 => Dtype::F32,
-        Precision::F64 => Dtype::F64,
-    };
-    let f32s = |name: &str, want: Option<usize>| -> Result<Vec<f64>> {
-        let t = st.tensor(name).map_err(|_| bad(format!("missing tensor {name}")))?;
-        if t.dtype() != dtype || t.shape().len() != 1 || want.is_some_and(|w| t.shape()[0] != w) {
-            return Err(bad(format!(
-                "tensor {name} is {:?} {:?}; expected {dtype:?} [{}]",
-                t.dtype(),
-                t.shape(),
-                want.map_or("n".to_string(), |w| w.to_string())
-            )));
-        }
-        Ok(match dtype {
-            Dtype::F32 => {
-                t.data().chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
-            }
-            _ => t.data().chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
-        })
-    };
-    let params = f32s("params", Some(n_params))?;
-    let (uses_m, uses_v) = plan.solver.moments();
-    let m = if uses_m { f32s("optim.m", Some(n_params))? } else { Vec::new() };
-    let v = if uses_v { f32s("optim.v", Some(n_params))? } else { Vec::new() };
-    let best = match (meta.best_score, meta.best_epoch) {
-        (Some(score), Some(epoch)) => Some(Best { score, epoch, params: f32s("best.params", Some(n_params))? }),
-        (None, None) => None,
-        _ => return Err(bad("metadata 'state': best_score and best_epoch must come together".into())),
-    };
-    let order = {
-        let t = st.tensor("order").map_err(|_| bad("missing tensor order".into()))?;
-        if t.dtype() != Dtype::U64 || t.shape().len() != 1 {
-            return Err(bad(format!("tensor order is {:?} {:?}; expected U64 [n]", t.dtype(), t.shape())));
-        }
-        t.data()
-            .chunks_exact(8)
-            .map(|c| usize::try_from(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
-            .collect::<std::result::Result<Vec<usize>, _>>()
-            .map_err(|_| bad("tensor order holds an index too large for this machine".into()))?
-    };
-    let seed = unhex32(&meta.rng_seed).ok_or_else(|| bad("metadata 'state': rng_seed is not 64 hex digits".into()))?;
-    let word_pos: u128 =
-        meta.rng_word_pos.parse().map_err(|_| bad("metadata 'state': rng_word_pos is not a number".into()))?;
-    let mut rng = ChaCha8Rng::from_seed(seed);
-    rng.set_stream(meta.rng_stream);
-    rng.set_word_pos(word_pos);
-    let state = TrainState {
-        epoch: meta.epoch,
-        batch: meta.batch,
-        order,
-        eta: meta.eta,
-        best,
-        since_best: meta.since_best,
-        halvings: meta.halvings,
-        updates: meta.updates,
-        epochs,
-        opt: OptimState { solver: plan.solver.clone(), m, v, t: meta.optimizer_steps },
-        rng,
-        seconds: meta.seconds,
-        epoch_seconds: meta.epoch_seconds,
-        stop_reason: meta.stop_reason,
-    };
-    Ok(Checkpoint { config, plan, data, params, state })
-}
+pub use read::{from_bytes, load};
