@@ -9,7 +9,7 @@ use std::borrow::Cow;
 /// The floating-point types training runs in ([`crate::Precision`]), with what the loop needs beyond
 /// [`Scalar`]: the data (stored as f32) converted, the divergence check, and the f32 network that
 /// evaluation and model files use.
-pub trait TrainFloat: Scalar + 'static {
+pub(crate) trait TrainFloat: Scalar + 'static {
     /// The safetensors dtype of checkpoint tensors of this type.
     const SAFETENSORS_DTYPE: safetensors::Dtype;
     /// `dst` ← `src` (exact for both types).

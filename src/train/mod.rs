@@ -27,7 +27,6 @@ mod warnings;
 
 pub use epochs::{EVAL_CHUNK, evaluate_splits};
 pub use events::{Control, EachEpoch, EpochStats, History, Observer, Silent, StopReason, Warning};
-pub use float::TrainFloat;
 pub use state::{Best, TrainState};
 pub use steps::FINITE_CHECK_EVERY;
 

@@ -43,7 +43,7 @@ pub const MAX_CHECKPOINT_BYTES: u64 = 4 * crate::model::MAX_MODEL_BYTES + (1 << 
 /// What identifies a run besides its state: the configuration (which also says where its results
 /// go), the plan and the data.
 #[derive(Debug, Clone, Copy)]
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// The configuration as the user gave it (file and flags merged).
     pub config: &'a TrainConfig,
     /// The resolved plan.
@@ -213,7 +213,7 @@ fn tensors<F: TrainFloat>(params: &[F], state: &TrainState<F>) -> Vec<(&'static 
 }
 
 /// The safetensors bytes of a checkpoint of `run` with weights `params` and state `state`.
-pub fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -> Result<Vec<u8>> {
+pub(crate) fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -> Result<Vec<u8>> {
     let json = |what: &str, r: serde_json::Result<String>| {
         r.map_err(|e| Error::LinAlg(format!("checkpoint: cannot encode {what}: {e}")))
     };
@@ -262,7 +262,7 @@ pub fn to_bytes<F: TrainFloat>(run: &Run, params: &[F], state: &TrainState<F>) -
 
 /// Writes the checkpoint into directory `dir` (created if needed) atomically: until the new file
 /// is complete and renamed into place, the previous checkpoint stays intact.
-pub fn save<F: TrainFloat>(dir: &Path, run: &Run, net: &Network<F>, state: &TrainState<F>) -> Result<()> {
+pub(crate) fn save<F: TrainFloat>(dir: &Path, run: &Run, net: &Network<F>, state: &TrainState<F>) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     write_atomic(&file_in(dir), &to_bytes(run, net.params(), state)?)
 }
