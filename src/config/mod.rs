@@ -137,7 +137,8 @@ impl TrainConfig {
             out
         };
         let (given, kept) = (leaves(self), leaves(stored));
-        let free = ["data.dir", "output.", "reliability."];
+        // Where data and results live, and the threads (the results do not depend on them).
+        let free = ["data.dir", "output.", "reliability.", "performance."];
         for (key, g) in &given {
             let s = kept.iter().find(|(k, _)| k == key).map_or(&serde_json::Value::Null, |(_, v)| v);
             if !free.iter().any(|f| key.starts_with(f)) && !g.is_null() && g != s {

@@ -279,7 +279,8 @@ pub struct ReliabilityConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct PerformanceConfig {
-    /// Threads for training and evaluation [default: chosen per run from the work per batch]
+    /// Threads for training and evaluation, every round [default: all cores, each round on all or
+    /// on one, whichever is making faster progress]
     #[arg(long = "threads", id = "performance.threads", value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 }

@@ -1,25 +1,41 @@
 //! A small fork–join thread pool for the per-batch work of training, where a batch of Nielsen's
-//! network is only ≈ 1 MFLOP (≈ 10 µs): the workers spin briefly between jobs instead of sleeping
-//! at once, so handing out a job costs well under a microsecond, and fall asleep after
-//! [`SPIN_MICROS`] without work.
+//! network is only ≈ 1 MFLOP (≈ 10 µs), built to stay fast on a machine that is busy with other
+//! work.
+//!
+//! - A job is a list of `n` independent tasks, taken by whichever thread is free; the calling
+//!   thread takes tasks too, and a job never waits for a worker that has not joined it: a worker
+//!   that is descheduled just leaves its share to the others.
+//! - Every wait spins briefly, then sleeps: an idle worker spins [`WORKER_SPIN`] for the next job
+//!   (a hand-off then costs well under a microsecond) and sleeps on a condition variable after
+//!   that; the calling thread, once every task is taken, spins [`CALLER_SPIN`] for the tasks still
+//!   running and then sleeps until the last one ends. So when a worker is descheduled in the middle
+//!   of a task, the caller gives its core back within tens of microseconds and the worker, which
+//!   can then run, finishes the task — instead of both waiting a whole scheduling slice.
+//! - Whether more than one thread pays is decided by measured progress ([`Governor`]): a pool can
+//!   be told to run its jobs on the calling thread alone ([`Pool::set_solo`]).
+//! - Every task runs with denormal numbers flushed to zero ([`denormals`]), on every thread.
 //!
 //! # Determinism
-//! A job is a list of `n` independent tasks (`f(0) … f(n−1)`), taken by whichever thread is free.
 //! Callers split their work into tasks by the shape of the problem only, never by the number of
 //! threads, and each task writes its own disjoint output; so the results are bit-identical for any
-//! thread count, including 1 (which runs the tasks in order on the calling thread).
+//! thread count, including 1 (which runs the tasks in order on the calling thread), and whichever
+//! threads happen to run them.
 
-mod pingpong;
+pub(crate) mod denormals;
+mod governor;
 
-pub(crate) use pingpong::{FAR_ROUND_TRIP_NS, PingPong};
+pub(crate) use governor::{Governor, POOL_ROUND};
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long an idle worker spins for the next job before it sleeps.
-pub const SPIN_MICROS: u64 = 200;
+pub const WORKER_SPIN: Duration = Duration::from_micros(200);
+
+/// How long the calling thread spins for the tasks still running on workers before it sleeps.
+pub const CALLER_SPIN: Duration = Duration::from_micros(50);
 
 /// The number of threads to use when none is asked for: all the cores the process may run on.
 pub fn default_threads() -> usize {
@@ -31,38 +47,45 @@ pub fn threads_or_all(threads: Option<usize>) -> usize {
     threads.map_or_else(default_threads, |t| t.max(1))
 }
 
-/// Parameters × batch rows below which training uses one thread unless `--threads` says otherwise:
-/// for Nielsen's run (23,860 parameters × 10 rows) a second thread costs more in hand-offs than it
-/// saves (measured on 2 cores: 4.6 s on one thread, 4.5–8.7 s on two), while batch 100 of
-/// 784-100-10 (8 × 10⁶) gains 1.6×. The thread count never changes the results.
-pub const MIN_WORK_PER_THREAD: usize = 2_000_000;
-
-/// `threads` if given, else one thread for batches smaller than [`MIN_WORK_PER_THREAD`]
-/// (`work` = parameters × batch rows), else all cores.
-pub fn threads_for(threads: Option<usize>, work: usize) -> usize {
-    match threads {
-        Some(t) => t.max(1),
-        None if work < MIN_WORK_PER_THREAD => 1,
-        None => default_threads(),
-    }
-}
-
-/// One job: `n` tasks, the next one to hand out, and the function that runs a task.
+/// One job: `n` tasks, which of them are taken, and the function that runs a task.
+///
+/// Thread `id` of `threads` (the caller is 0) takes its own tasks first — `id`, `id + threads`,
+/// … — and then any left, so that a task with the same index lands on the same thread batch after
+/// batch (its data stay in that core's cache) unless that thread is late or descheduled, in which
+/// case the others take it. Jobs of more than 64 tasks are handed out in order.
 struct Job<'a> {
     f: &'a (dyn Fn(usize) + Sync),
     n: usize,
+    threads: usize,
+    /// Bit i set: task i is taken (n ≤ 64).
+    taken: AtomicU64,
+    /// The next task to hand out (n > 64).
     next: AtomicUsize,
 }
 
 impl Job<'_> {
-    /// Runs tasks until none is left.
-    fn work(&self) {
-        loop {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            if i >= self.n {
-                return;
+    /// Takes task `i` if nobody has; true if this thread got it.
+    fn take(&self, i: usize) -> bool {
+        let bit = 1u64 << i;
+        self.taken.load(Ordering::Relaxed) & bit == 0 && self.taken.fetch_or(bit, Ordering::AcqRel) & bit == 0
+    }
+
+    /// Runs tasks, on thread `id`, until none is left.
+    fn work(&self, id: usize) {
+        if self.n > 64 {
+            loop {
+                let i = self.next.fetch_add(1, Ordering::Relaxed);
+                if i >= self.n {
+                    return;
+                }
+                (self.f)(i);
             }
-            (self.f)(i);
+        }
+        let own = (id..self.n).step_by(self.threads.max(1));
+        for i in own.chain(0..self.n) {
+            if self.take(i) {
+                (self.f)(i);
+            }
         }
     }
 }
@@ -78,23 +101,38 @@ struct Shared {
     active: AtomicUsize,
     /// Workers asleep (or about to be) on `wake`.
     sleeping: AtomicUsize,
+    /// Set while the calling thread sleeps on `done` for the last active worker.
+    caller_asleep: AtomicBool,
     shutdown: AtomicBool,
     panicked: AtomicBool,
     lock: Mutex<()>,
+    /// Wakes sleeping workers for a new job (or the shutdown).
     wake: Condvar,
+    /// Wakes the sleeping caller when the last active worker leaves the job.
+    done: Condvar,
 }
 
-/// A fixed set of worker threads (the calling thread is one more).
-///
-/// The calling thread takes tasks too, and a job never waits for a worker that has not joined it
-/// yet: on a machine busy with other processes, a descheduled worker just means the caller runs
-/// the tasks alone.
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A worker leaves the job it joined; the last one out wakes a sleeping caller.
+    fn leave(&self) {
+        if self.active.fetch_sub(1, Ordering::SeqCst) == 1 && self.caller_asleep.load(Ordering::SeqCst) {
+            let _lock = self.lock();
+            self.done.notify_all();
+        }
+    }
+}
+
+/// A fixed set of worker threads (the calling thread is one more); see the module docs.
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
     /// Held by the thread inside [`Pool::run`]; a second caller runs its tasks alone.
     busy: Mutex<()>,
-    /// Set by [`Pool::probe`] when the cores are far apart: jobs then run on the calling thread.
+    /// Set when jobs are to run on the calling thread alone ([`Governor`]).
     solo: AtomicBool,
 }
 
@@ -113,17 +151,19 @@ impl Pool {
             closed: AtomicBool::new(true),
             active: AtomicUsize::new(0),
             sleeping: AtomicUsize::new(0),
+            caller_asleep: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             panicked: AtomicBool::new(false),
             lock: Mutex::new(()),
             wake: Condvar::new(),
+            done: Condvar::new(),
         });
         let workers = (1..threads.max(1))
             .map(|i| {
                 let shared = Arc::clone(&shared);
                 std::thread::Builder::new()
                     .name(format!("neuralnet-{i}"))
-                    .spawn(move || worker(&shared))
+                    .spawn(move || worker(&shared, i))
                     .expect("spawning a worker thread")
             })
             .collect();
@@ -135,26 +175,40 @@ impl Pool {
         self.workers.len() + 1
     }
 
-    /// Runs `f(0)`, …, `f(n − 1)`, spread over the pool's threads, and returns when all are done.
-    /// Tasks must not depend on which thread runs them or in which order (see the module docs).
+    /// Threads that run a job now: 1 while the pool is told to run solo.
+    #[cfg(test)]
+    pub fn active_threads(&self) -> usize {
+        if self.solo.load(Ordering::Relaxed) { 1 } else { self.threads() }
+    }
+
+    /// Runs later jobs on the calling thread alone (`true`) or on every thread (`false`). Which
+    /// thread runs a task never changes a result, so neither does this.
+    pub fn set_solo(&self, solo: bool) {
+        self.solo.store(solo, Ordering::Relaxed);
+    }
+
+    /// Runs `f(0)`, …, `f(n − 1)`, spread over the pool's threads, and returns when all are done,
+    /// with denormals flushed to zero while they run. Tasks must not depend on which thread runs
+    /// them or in which order (see the module docs).
     ///
     /// # Panics
     /// Panics if a task panicked.
     pub fn run(&self, n: usize, f: &(dyn Fn(usize) + Sync)) {
+        let _flush = denormals::Flush::new();
         let shared = n > 1 && !self.workers.is_empty() && !self.solo.load(Ordering::Relaxed);
         let guard = if shared { self.busy.try_lock().ok() } else { None };
         if guard.is_none() {
             (0..n).for_each(f);
             return;
         }
-        let job = Job { f, n, next: AtomicUsize::new(0) };
+        let job = Job { f, n, threads: self.threads(), taken: AtomicU64::new(0), next: AtomicUsize::new(0) };
         let s = &*self.shared;
         s.panicked.store(false, Ordering::SeqCst);
         s.job.store(&job as *const Job as *mut (), Ordering::SeqCst);
         s.closed.store(false, Ordering::SeqCst);
         s.generation.fetch_add(1, Ordering::SeqCst);
         if s.sleeping.load(Ordering::SeqCst) > 0 {
-            let _lock = s.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _lock = s.lock();
             s.wake.notify_all();
         }
         // Close the job and wait for the workers inside it even if a task panics here: they hold
@@ -163,55 +217,36 @@ impl Pool {
         impl Drop for Close<'_> {
             fn drop(&mut self) {
                 self.0.closed.store(true, Ordering::SeqCst);
-                let mut spins = 0u32;
-                while self.0.active.load(Ordering::SeqCst) != 0 {
-                    spins += 1;
-                    if spins < 1 << 12 {
-                        std::hint::spin_loop();
-                    } else {
-                        std::thread::yield_now();
-                    }
-                }
+                wait_for_workers(self.0);
             }
         }
         let close = Close(s);
-        job.work();
+        job.work(0);
         drop(close);
         if s.panicked.load(Ordering::SeqCst) {
             panic!("a task panicked on a worker thread");
         }
     }
+}
 
-    /// Measures the round trip between the calling thread's core and a worker's ([`PingPong`])
-    /// and returns it (`None` if no worker answered within a millisecond). Until the next probe,
-    /// jobs then run on the calling thread alone if it was above [`FAR_ROUND_TRIP_NS`] or nobody
-    /// answered. Which thread runs a task never changes a result, so neither does this.
-    pub fn probe(&self) -> Option<f64> {
-        self.probe_against(FAR_ROUND_TRIP_NS)
-    }
-
-    /// Threads that run a job now: 1 after a [`Pool::probe`] found the cores far apart.
-    pub fn active_threads(&self) -> usize {
-        if self.solo.load(Ordering::Relaxed) { 1 } else { self.threads() }
-    }
-
-    /// [`Pool::probe`] with the threshold `far_ns`.
-    pub(crate) fn probe_against(&self, far_ns: f64) -> Option<f64> {
-        if self.workers.is_empty() {
-            return None;
+/// The caller's wait for the workers still inside a closed job: spin for [`CALLER_SPIN`], then
+/// sleep until the last one leaves (it wakes us, see [`Shared::leave`]).
+fn wait_for_workers(s: &Shared) {
+    let start = Instant::now();
+    let mut spins = 0u32;
+    while s.active.load(Ordering::SeqCst) != 0 {
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) || start.elapsed() < CALLER_SPIN {
+            std::hint::spin_loop();
+            continue;
         }
-        self.solo.store(false, Ordering::Relaxed);
-        let (meeting, round_trip) = (PingPong::new(), Mutex::new(None));
-        self.run(2, &|i| {
-            if i == 0 {
-                *round_trip.lock().unwrap_or_else(|e| e.into_inner()) = meeting.ping();
-            } else {
-                meeting.pong();
-            }
-        });
-        let round_trip = round_trip.into_inner().unwrap_or_else(|e| e.into_inner());
-        self.solo.store(round_trip.is_none_or(|ns| ns > far_ns), Ordering::Relaxed);
-        round_trip
+        let mut lock = s.lock();
+        s.caller_asleep.store(true, Ordering::SeqCst);
+        while s.active.load(Ordering::SeqCst) != 0 {
+            lock = s.done.wait(lock).unwrap_or_else(|e| e.into_inner());
+        }
+        s.caller_asleep.store(false, Ordering::SeqCst);
+        return;
     }
 }
 
@@ -219,7 +254,7 @@ impl Drop for Pool {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         {
-            let _lock = self.shared.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _lock = self.shared.lock();
             self.shared.wake.notify_all();
         }
         for w in self.workers.drain(..) {
@@ -228,26 +263,13 @@ impl Drop for Pool {
     }
 }
 
-fn worker(s: &Shared) {
+/// A worker's life: wait for a job (spin [`WORKER_SPIN`], then sleep), join it unless it is
+/// already closed, take tasks, leave; with denormals flushed to zero throughout.
+fn worker(s: &Shared, id: usize) {
+    denormals::flush_for_this_thread();
     let mut seen = 0u64;
     loop {
-        // Spin a while for the next job, then sleep until woken.
-        let start = Instant::now();
-        let mut spins = 0u32;
-        while s.generation.load(Ordering::Acquire) == seen && !s.shutdown.load(Ordering::Acquire) {
-            spins = spins.wrapping_add(1);
-            if !spins.is_multiple_of(64) || start.elapsed() < Duration::from_micros(SPIN_MICROS) {
-                std::hint::spin_loop();
-                continue;
-            }
-            s.sleeping.fetch_add(1, Ordering::SeqCst);
-            let mut lock = s.lock.lock().unwrap_or_else(|e| e.into_inner());
-            while s.generation.load(Ordering::SeqCst) == seen && !s.shutdown.load(Ordering::SeqCst) {
-                lock = s.wake.wait(lock).unwrap_or_else(|e| e.into_inner());
-            }
-            drop(lock);
-            s.sleeping.fetch_sub(1, Ordering::SeqCst);
-        }
+        wait_for_job(s, seen);
         if s.shutdown.load(Ordering::Acquire) {
             return;
         }
@@ -260,11 +282,32 @@ fn worker(s: &Shared) {
             // points to goes away; `job` is stored before `closed` is cleared, so this is the
             // pointer of the open job.
             let job = unsafe { &*(s.job.load(Ordering::SeqCst) as *const Job) };
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.work())).is_err() {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.work(id))).is_err() {
                 s.panicked.store(true, Ordering::SeqCst);
             }
         }
-        s.active.fetch_sub(1, Ordering::SeqCst);
+        s.leave();
+    }
+}
+
+/// Waits until the generation moves past `seen` or the pool shuts down: spins for
+/// [`WORKER_SPIN`], then sleeps on `wake`.
+fn wait_for_job(s: &Shared, seen: u64) {
+    let start = Instant::now();
+    let mut spins = 0u32;
+    while s.generation.load(Ordering::Acquire) == seen && !s.shutdown.load(Ordering::Acquire) {
+        spins = spins.wrapping_add(1);
+        if !spins.is_multiple_of(64) || start.elapsed() < WORKER_SPIN {
+            std::hint::spin_loop();
+            continue;
+        }
+        s.sleeping.fetch_add(1, Ordering::SeqCst);
+        let mut lock = s.lock();
+        while s.generation.load(Ordering::SeqCst) == seen && !s.shutdown.load(Ordering::SeqCst) {
+            lock = s.wake.wait(lock).unwrap_or_else(|e| e.into_inner());
+        }
+        drop(lock);
+        s.sleeping.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

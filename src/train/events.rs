@@ -23,8 +23,8 @@ pub struct EpochStats {
     /// Levenberg–Marquardt damping μ at this iteration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm_mu: Option<f64>,
-    /// Threads that trained the epoch (after a resume, its last part): with threads chosen
-    /// automatically, 1 when the cores were too far apart for more to pay (`Pool::probe`).
+    /// Threads that trained most of the epoch's batches (after a resume, of its last part): with
+    /// threads chosen automatically, 1 when several made slower progress (a busy machine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
     /// Training-split figures.

@@ -67,10 +67,16 @@ pub struct Trained {
 /// model's final figures are measured on every split. When `config.output` names files, the
 /// model, the report and the pictures are written there (atomically).
 ///
+/// The whole run computes with denormal numbers flushed to zero, on every thread (they are slow on
+/// many CPUs); the caller's floating-point mode is restored on return.
+///
 /// Errors: [`Error::Config`] for settings that do not fit (naming the flag and key),
 /// [`Error::Diverged`] when a cost or weight stops being finite (nothing is written),
 /// [`Error::Interrupted`] when the observer asked to stop (after a checkpoint is written).
 pub fn fit(config: &TrainConfig, data: &Data, observer: &mut dyn Observer) -> Result<Trained> {
+    // Denormals flushed to zero on this thread as on the pool's (see `parallel::denormals`); the
+    // caller's mode comes back when the guard is dropped.
+    let _flush = crate::parallel::denormals::Flush::new();
     fit_plan(config, data, observer).map_err(crate::config::name_key)
 }
 

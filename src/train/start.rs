@@ -88,7 +88,9 @@ fn resume<F: TrainFloat>(
             format!("the data ({data}) differ from those of the run checkpointed in {} ({})", dir.display(), ck.data);
         return Err(Error::config("--resume", why));
     }
-    if ck.plan != *plan {
+    // The threads may differ: they never change a result.
+    let without_threads = |p: &Plan| Plan { threads: None, ..p.clone() };
+    if without_threads(&ck.plan) != without_threads(plan) {
         let why = format!("the resolved settings differ from those checkpointed in {}", dir.display());
         return Err(Error::config("--resume", why));
     }

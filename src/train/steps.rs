@@ -2,13 +2,14 @@
 //! batches of one epoch. [`Reference`] is the general path — for each batch, gather its rows,
 //! backpropagate (or, for plain SGD, the fused step), decay the weights, apply the optimizer —
 //! and [`HiddenSplit`] the fast path for plain SGD of a one-hidden-layer network
-//! ([`super::hidden_split`]), which gives the same weights (tested there). [`for_run`] picks one.
-//! Both check the batch cost after every batch and the weights every [`FINITE_CHECK_EVERY`]
-//! batches, and both stop when the observer asks to.
+//! ([`super::hidden_split`]), which gives the same weights (tested there). [`for_run`] picks one,
+//! and the threads: `--threads N` exactly, else all cores with a [`Governor`] that runs the pool
+//! solo while several threads make slower progress. Both check the batch cost after every batch
+//! and the weights every [`FINITE_CHECK_EVERY`] batches, and both stop when the observer asks to.
 
 use super::events::Observer;
 use super::float::TrainFloat;
-use super::hidden_split::{self, Threads};
+use super::hidden_split::{self, Split};
 use super::sampler::{gather, prefetch};
 use super::state::TrainState;
 use crate::config::{Plan, Sampling};
@@ -17,7 +18,7 @@ use crate::error::Error;
 use crate::float::Scalar;
 use crate::network::{Network, Workspace};
 use crate::optim::{Optimizer, decay_weights};
-use crate::parallel;
+use crate::parallel::{self, Governor};
 use rand::RngExt;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -58,9 +59,8 @@ pub(crate) fn batches(n: usize, m: usize) -> usize {
 }
 
 /// The steps for `plan` on `data`, and the workspace whose threads evaluation shares. Plain SGD of
-/// a one-hidden-layer network on shuffled batches takes the fast path, which pays even for
-/// Nielsen's batch of 10, so it gets all cores by default; everything else the reference path,
-/// with threads for batches of enough work ([`parallel::threads_for`]).
+/// a one-hidden-layer network on shuffled batches takes the fast path; everything else the
+/// reference path.
 pub(crate) fn for_run<'d, F: TrainFloat>(
     net: &Network<F>,
     plan: &Plan,
@@ -68,22 +68,17 @@ pub(crate) fn for_run<'d, F: TrainFloat>(
 ) -> (Box<dyn Steps<F> + 'd>, Workspace<F>) {
     let n = data.len();
     let m = plan.batch_size.min(n).max(1);
-    let split =
-        plan.optimizer() == Optimizer::Sgd && plan.sampling == Sampling::ShuffledBatches && hidden_split::applies(net);
-    let threads = match plan.threads {
-        None if split => parallel::default_threads(),
-        t => parallel::threads_for(t, m * net.n_params()),
-    };
+    let threads = parallel::threads_or_all(plan.threads);
     let ws = Workspace::new(net, m).with_threads(threads);
-    if split {
-        let threads = match (threads, plan.threads) {
-            (1, _) => Threads::One,
-            (_, None) => Threads::Adaptive { far_ns: parallel::FAR_ROUND_TRIP_NS, alone_ns: f64::INFINITY },
-            _ => Threads::Two,
-        };
-        let steps = HiddenSplit { m, batches: batches(n, m), lambda: plan.lambda, threads, ran_on: 1 };
+    let auto = plan.threads.is_none();
+    let split = plan.optimizer() == Optimizer::Sgd && plan.sampling == Sampling::ShuffledBatches;
+    if split && hidden_split::applies(net) {
+        let split = Split::new(net, m, threads);
+        let governor = Governor::new(split.threads(), auto, hidden_split::ROUND);
+        let steps = HiddenSplit { split, batches: batches(n, m), lambda: plan.lambda, governor, ran_on: 1 };
         return (Box::new(steps), ws);
     }
+    let governor = Governor::new(threads, auto, parallel::POOL_ROUND);
     let steps = Reference {
         weight_ranges: (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect(),
         grad: vec![F::zero(); net.n_params()],
@@ -97,8 +92,8 @@ pub(crate) fn for_run<'d, F: TrainFloat>(
         sampling: plan.sampling,
         fused: plan.optimizer() == Optimizer::Sgd,
         lambda: plan.lambda,
-        adaptive: plan.threads.is_none() && threads > 1,
-        ran_on: threads,
+        governor,
+        ran_on: 1,
     };
     (Box::new(steps), ws)
 }
@@ -141,9 +136,8 @@ struct Reference<'d, F: Scalar> {
     sampling: Sampling,
     fused: bool,
     lambda: f64,
-    /// Threads chosen automatically: the pool checks at the start of every epoch that its cores
-    /// are close enough for more threads to pay (see `Pool::probe`).
-    adaptive: bool,
+    /// Whether the pool runs solo, round by round.
+    governor: Governor,
     ran_on: usize,
 }
 
@@ -207,10 +201,27 @@ impl<F: TrainFloat> Steps<F> for Reference<'_, F> {
         state: &mut TrainState<F>,
         observer: &mut dyn Observer,
     ) -> Option<BatchStop> {
-        if self.adaptive {
-            self.ws.pool().probe();
-            self.ran_on = self.ws.pool().active_threads();
-        }
+        self.governor.restart();
+        self.ws.pool().set_solo(self.governor.solo());
+        let stop = self.batches_of_epoch(net, data, state, observer);
+        self.ran_on = if self.governor.take_mostly_solo() { 1 } else { self.ws.threads() };
+        stop
+    }
+
+    fn threads(&self) -> usize {
+        self.ran_on
+    }
+}
+
+impl<F: TrainFloat> Reference<'_, F> {
+    /// Batches `state.batch..` of the current epoch.
+    fn batches_of_epoch(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset,
+        state: &mut TrainState<F>,
+        observer: &mut dyn Observer,
+    ) -> Option<BatchStop> {
         for b in state.batch..self.batches {
             if let Err(stop) = self.step(b, net, data, state) {
                 return Some(stop);
@@ -224,6 +235,7 @@ impl<F: TrainFloat> Steps<F> for Reference<'_, F> {
             }
             state.updates += 1;
             state.batch = b + 1;
+            self.governor.tick(self.ws.pool());
             observer.batch_end(b + 1);
             if stop {
                 return Some(BatchStop::Interrupted);
@@ -231,22 +243,18 @@ impl<F: TrainFloat> Steps<F> for Reference<'_, F> {
         }
         None
     }
-
-    fn threads(&self) -> usize {
-        self.ran_on
-    }
 }
 
-/// The fast path: plain SGD of a one-hidden-layer network, the hidden units in two halves.
-struct HiddenSplit {
-    m: usize,
+/// The fast path: plain SGD of a one-hidden-layer network, the hidden units in blocks.
+struct HiddenSplit<F: Scalar> {
+    split: Split<F>,
     batches: usize,
     lambda: f64,
-    threads: Threads,
+    governor: Governor,
     ran_on: usize,
 }
 
-impl<F: TrainFloat> Steps<F> for HiddenSplit {
+impl<F: TrainFloat> Steps<F> for HiddenSplit<F> {
     fn epoch(
         &mut self,
         net: &mut Network<F>,
@@ -256,20 +264,18 @@ impl<F: TrainFloat> Steps<F> for HiddenSplit {
     ) -> Option<BatchStop> {
         let b0 = state.batch;
         let decay = F::of(1.0 - state.eta * self.lambda / data.len() as f64);
-        let range = b0..self.batches;
-        let (done, stop, ran_on) = hidden_split::sgd_batches(
+        self.governor.restart();
+        let (done, stop) = self.split.batches(
             net,
             data,
             &state.order,
-            self.m,
-            range,
-            F::of(state.eta),
-            decay,
-            self.threads,
+            b0..self.batches,
+            (F::of(state.eta), decay),
+            &mut self.governor,
             FINITE_CHECK_EVERY,
             observer,
         );
-        self.ran_on = ran_on;
+        self.ran_on = if self.governor.take_mostly_solo() { 1 } else { self.split.threads() };
         state.updates += done as u64;
         state.opt.t += done as u64;
         state.batch = b0 + done;

@@ -1,9 +1,9 @@
 //! One batch of the split SGD step on one thread — steps 1 to 5 of the module docs — over the
-//! buffers both threads share ([`Shared`]), and the check that the weights a thread writes are
-//! finite. Which thread writes which part of a buffer, and when the other may read it, is the
-//! module docs' schedule; each `unsafe` block says which rule of it applies.
+//! buffers the threads of a round share ([`Shared`]), the check that the weights a thread writes
+//! are finite, and the barrier the threads meet at once per batch. Which thread writes which part
+//! of a buffer, and when another may read it, is the module docs' schedule; each `unsafe` block
+//! says which rule of it applies.
 
-use super::Mode;
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::data::Dataset;
@@ -12,30 +12,63 @@ use crate::network::{bias_step, block, finish_output};
 use crate::parallel::SharedMut;
 use crate::train::float::TrainFloat;
 use crate::train::sampler::prefetch;
-use std::hint::spin_loop;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
-/// Two parties meeting; spins (a batch lasts microseconds).
+/// How long a thread spins at the barrier before it sleeps.
+pub const BARRIER_SPIN: Duration = Duration::from_micros(50);
+
+/// `parties` threads meeting once per batch: each spins up to [`BARRIER_SPIN`] for the others,
+/// then sleeps until the last one arrives, so that a descheduled thread gets a core back at once.
 pub(super) struct Barrier {
+    parties: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    sleeping: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
 }
 
 impl Barrier {
-    pub(super) fn new() -> Self {
-        Barrier { arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+    pub(super) fn new(parties: usize) -> Self {
+        let (lock, wake) = (Mutex::new(()), Condvar::new());
+        Barrier {
+            parties,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+            sleeping: AtomicUsize::new(0),
+            lock,
+            wake,
+        }
     }
 
     pub(super) fn wait(&self) {
-        let g = self.generation.load(Ordering::Acquire);
-        if self.arrived.fetch_add(1, Ordering::AcqRel) == 1 {
-            self.arrived.store(0, Ordering::Relaxed);
-            self.generation.store(g.wrapping_add(1), Ordering::Release);
-        } else {
-            while self.generation.load(Ordering::Acquire) == g {
-                spin_loop();
+        let g = self.generation.load(Ordering::SeqCst);
+        if self.arrived.fetch_add(1, Ordering::SeqCst) + 1 == self.parties {
+            self.arrived.store(0, Ordering::SeqCst);
+            self.generation.store(g.wrapping_add(1), Ordering::SeqCst);
+            if self.sleeping.load(Ordering::SeqCst) > 0 {
+                let _lock = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.wake.notify_all();
             }
+            return;
+        }
+        let (start, mut spins) = (Instant::now(), 0u32);
+        while self.generation.load(Ordering::SeqCst) == g {
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(64) || start.elapsed() < BARRIER_SPIN {
+                std::hint::spin_loop();
+                continue;
+            }
+            self.sleeping.fetch_add(1, Ordering::SeqCst);
+            let mut lock = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            while self.generation.load(Ordering::SeqCst) == g {
+                lock = self.wake.wait(lock).unwrap_or_else(|e| e.into_inner());
+            }
+            drop(lock);
+            self.sleeping.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
@@ -54,16 +87,16 @@ impl<F: Scalar> Local<F> {
     }
 }
 
-/// One half J of the hidden units: A¹[:, J] and δ¹[:, J] (rows × |J|).
-pub(super) struct Half<F> {
+/// One block J of hidden units: A¹[:, J] and δ¹[:, J] (rows × |J|).
+pub(super) struct Block<F> {
     pub(super) j: Range<usize>,
     a1: Vec<F>,
     d1: Vec<F>,
 }
 
-impl<F: Scalar> Half<F> {
+impl<F: Scalar> Block<F> {
     pub(super) fn new(j: Range<usize>, m: usize) -> Self {
-        Half { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j }
+        Block { a1: vec![F::zero(); m * j.len()], d1: vec![F::zero(); m * j.len()], j }
     }
 }
 
@@ -85,14 +118,14 @@ impl Layout {
     }
 }
 
-/// What both threads of one call read and write.
+/// What the threads of one round read and write.
 pub(super) struct Shared<'a, F: Scalar> {
     pub(super) data: &'a Dataset,
     pub(super) order: &'a [usize],
-    /// Batch size m, the end of the call's batches, and in how many shares a batch's rows are gathered.
+    /// Batch size m; the end of the round's batches; the threads of the round (= gather shares).
     pub(super) m: usize,
     pub(super) last: usize,
-    pub(super) shares: usize,
+    pub(super) threads: usize,
     pub(super) layout: Layout,
     pub(super) act: [Activation; 2],
     pub(super) cost: Cost,
@@ -102,13 +135,15 @@ pub(super) struct Shared<'a, F: Scalar> {
     pub(super) params: SharedMut<F>,
     /// A¹ (rows × n₁) twice, by batch parity.
     pub(super) a1: [SharedMut<F>; 2],
-    /// X and Y of a batch, three times (batch b mod 3), per set of gathered rows.
-    pub(super) xy: Vec<(SharedMut<F>, SharedMut<F>)>,
-    /// The output layer [W² | b²] twice, by batch parity.
+    /// X and Y of a batch, three times (batch b in set b mod 3).
+    pub(super) xy: [(SharedMut<F>, SharedMut<F>); 3],
+    /// The output layer [W² | b²] twice: batch b reads copy b mod 2, thread 0 writes the other.
     pub(super) out: [SharedMut<F>; 2],
     pub(super) barrier: Barrier,
-    /// Cleared by the calling thread to stop the helper at its next barrier.
-    pub(super) go: AtomicBool,
+    /// The batch the calling thread stopped before (or `usize::MAX`): the others stop at its
+    /// barrier. A batch index, not a flag, so that a thread still leaving the previous barrier
+    /// is not stopped a batch early.
+    pub(super) stop_at: AtomicUsize,
     /// The index of the first weight found not finite, or `usize::MAX`.
     pub(super) bad_weight: AtomicUsize,
 }
@@ -120,80 +155,77 @@ impl<F: TrainFloat> Shared<'_, F> {
         &self.order[(b * self.m).min(n)..((b + 1) * self.m).min(n)]
     }
 
-    /// Share `t` of batch `b`'s rows into buffer set `set`, and a prefetch of share `t` of the
-    /// next batch's rows.
-    pub(super) fn gather(&self, b: usize, t: usize, set: usize) {
+    /// Share `t` of batch `b`'s rows into its set, and a prefetch of share `t` of the next
+    /// batch's rows (a copy: how the rows are shared out changes no value).
+    pub(super) fn gather(&self, b: usize, t: usize) {
         let (n0, n2) = (self.layout.n0, self.layout.n2);
-        let (x, y) = &self.xy[3 * set + b % 3];
+        let (x, y) = &self.xy[b % 3];
         let rows = self.batch_rows(b);
-        for r in block(rows.len(), self.shares, t) {
+        for r in block(rows.len(), self.threads, t) {
             let i = rows[r];
-            // SAFETY: row r of batch b's buffers is written by one thread alone, and read by the
-            // other only after a barrier that follows (see the module's documentation).
+            // SAFETY: row r of batch b's set is written by one thread alone, and read by the others
+            // only after a barrier that follows (see the module's documentation).
             unsafe {
                 F::from_f32s(x.part(r * n0..(r + 1) * n0), &self.data.x[i * n0..(i + 1) * n0]);
                 F::from_f32s(y.part(r * n2..(r + 1) * n2), &self.data.y[i * n2..(i + 1) * n2]);
             }
         }
         let next = self.batch_rows(b + 1);
-        prefetch(self.data, &next[block(next.len(), self.shares, t)]);
+        prefetch(self.data, &next[block(next.len(), self.threads, t)]);
     }
 
-    /// Batch `b` on thread `t` for the halves in `mine` (with the output layer's update on thread
-    /// 0), run as `mode` says. Returns the batch cost Σₓ Cₓ, which every thread computes, or
-    /// `None` when `go` (the helper's) said stop at the barrier.
+    /// Batch `b` on thread `t` for the blocks in `mine` (with the output layer's update on thread
+    /// 0). Returns the batch cost Σₓ Cₓ, which every thread computes, or `None`, without applying the
+    /// batch, when a weight was found not finite before it or (`stoppable`: the threads besides
+    /// the caller) the calling thread stopped before it.
     pub(super) fn work(
         &self,
         b: usize,
         t: usize,
-        mode: Mode,
         local: &mut Local<F>,
-        mine: &mut [&mut Half<F>],
-        go: Option<&AtomicBool>,
+        mine: &mut [&mut Block<F>],
+        stoppable: bool,
     ) -> Option<f64> {
         let (n0, n1, n2) = (self.layout.n0, self.layout.n1, self.layout.n2);
-        let a1s = &self.a1[b % 2];
         let rows = self.batch_rows(b).len();
-        let (set, gathers) = match mode {
-            Mode::Shared => (0, t..t + 1),
-            Mode::Private => (t, 0..self.shares),
-            Mode::Alone => (0, 0..self.shares),
-        };
-        let (x, y) = &self.xy[3 * set + b % 3];
-        // SAFETY: batch b's rows were gathered during batch b − 2 (or before the helper started),
-        // and their copy is next written for batch b + 3, during batch b + 1 (module docs).
+        let (x, y) = &self.xy[b % 3];
+        // SAFETY: batch b's rows were gathered during batch b − 2 (or before the round), and their
+        // set is next written for batch b + 3, during batch b + 1 (module docs).
         let (x, y) = unsafe { (x.view(0..rows * n0), y.view(0..rows * n2)) };
-        mine.iter_mut().for_each(|half| self.hidden_forward(half, x, rows, a1s));
-        if mode != Mode::Alone {
+        mine.iter_mut().for_each(|block| self.hidden_forward(block, x, rows, &self.a1[b % 2]));
+        if self.threads > 1 {
             self.barrier.wait();
         }
-        if go.is_some_and(|g| !g.load(Ordering::Acquire)) {
+        // Every check of the weights after batch b − 1 came before this barrier.
+        let stopped = stoppable && self.stop_at.load(Ordering::Acquire) <= b;
+        if stopped || self.bad_weight.load(Ordering::Acquire) != usize::MAX {
             return None;
         }
         // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
-        let (a1, w2b2) = unsafe { (a1s.view(0..rows * n1), self.out[b % 2].view(0..self.layout.n_out())) };
-        let cost_sum = self.output_layer(local, a1, w2b2, y, rows);
-        if cost_sum.is_finite() {
-            mine.iter_mut().for_each(|half| self.hidden_delta(half, &local.d2[..rows * n2], w2b2, rows));
+        let (a1, w2b2) = unsafe { (self.a1[b % 2].view(0..rows * n1), self.out[b % 2].view(0..self.layout.n_out())) };
+        let cost = self.output_layer(local, a1, w2b2, y, rows);
+        let d2 = &local.d2[..rows * n2];
+        if cost.is_finite() {
+            mine.iter_mut().for_each(|block| self.hidden_delta(block, d2, w2b2, rows));
         }
-        // 4. This thread's shares of the rows of the batch after next.
+        // Step 4: this thread's share of the rows of the batch after next.
         if b + 2 < self.last {
-            gathers.for_each(|s| self.gather(b + 2, s, set));
+            self.gather(b + 2, t);
         }
-        if !cost_sum.is_finite() {
-            return Some(cost_sum);
+        if !cost.is_finite() {
+            return Some(cost);
         }
-        mine.iter().for_each(|half| self.update_hidden(half, x, rows));
+        mine.iter().for_each(|block| self.update_hidden(block, x, rows));
         if t == 0 {
-            self.update_output(b, w2b2, &local.d2[..rows * n2], a1, rows);
+            self.update_output(b, w2b2, d2, a1, rows);
         }
-        Some(cost_sum)
+        Some(cost)
     }
 
-    /// 1. Z¹[:, J] = X (W¹\[J\])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹\[J\]), then into the shared A¹.
-    fn hidden_forward(&self, half: &mut Half<F>, x: &[F], rows: usize, a1s: &SharedMut<F>) {
-        let (l, (j, h)) = (&self.layout, (half.j.clone(), half.j.len()));
-        let a1_j = &mut half.a1[..rows * h];
+    /// Step 1: Z¹[:, J] = X (W¹\[J\])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹\[J\]), then into the shared A¹.
+    fn hidden_forward(&self, block: &mut Block<F>, x: &[F], rows: usize, a1s: &SharedMut<F>) {
+        let (l, (j, h)) = (&self.layout, (block.j.clone(), block.j.len()));
+        let a1_j = &mut block.a1[..rows * h];
         // SAFETY: W¹\[J\] and b¹\[J\] are written only by the thread that owns J (step 5).
         let (w1, b1) = unsafe {
             (
@@ -209,7 +241,7 @@ impl<F: TrainFloat> Shared<'_, F> {
         }
     }
 
-    /// Step 2, the output layer, as `Network::row_pass` does it for its last layer:
+    /// Step 2: the output layer, as `Network::row_pass` does it for its last layer:
     /// Z² = A¹(W²)ᵀ + b², A² = σ(Z²), δ² = ∇ₐC ⊙ σ'(Z²) of the mean cost. Returns Σₓ Cₓ.
     fn output_layer(&self, local: &mut Local<F>, a1: &[F], w2b2: &[F], y: &[F], rows: usize) -> f64 {
         let (n1, n2) = (self.layout.n1, self.layout.n2);
@@ -222,20 +254,20 @@ impl<F: TrainFloat> Shared<'_, F> {
         cost_sum
     }
 
-    /// 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'(Z¹[:, J]).
-    fn hidden_delta(&self, half: &mut Half<F>, d2: &[F], w2b2: &[F], rows: usize) {
+    /// Step 3: δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'(Z¹[:, J]).
+    fn hidden_delta(&self, block: &mut Block<F>, d2: &[F], w2b2: &[F], rows: usize) {
         let (n1, n2) = (self.layout.n1, self.layout.n2);
-        let (j, h) = (half.j.clone(), half.j.len());
-        let d1_j = &mut half.d1[..rows * h];
+        let (j, h) = (block.j.clone(), block.j.len());
+        let d1_j = &mut block.d1[..rows * h];
         F::gemm(rows, n2, h, F::one(), d2, n2, 1, &w2b2[j.start..], n1, 1, F::zero(), d1_j, h, 1);
-        self.act[0].mul_derivative(d1_j, &half.a1[..rows * h]);
+        self.act[0].mul_derivative(d1_j, &block.a1[..rows * h]);
     }
 
-    /// 5. W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J].
-    fn update_hidden(&self, half: &Half<F>, x: &[F], rows: usize) {
+    /// Step 5: W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J].
+    fn update_hidden(&self, block: &Block<F>, x: &[F], rows: usize) {
         let (l, alpha) = (&self.layout, F::zero() - self.eta);
-        let (j, h) = (half.j.clone(), half.j.len());
-        let d1_j = &half.d1[..rows * h];
+        let (j, h) = (block.j.clone(), block.j.len());
+        let d1_j = &block.d1[..rows * h];
         // SAFETY: W¹\[J\] and b¹\[J\] belong to this thread alone.
         let (w1, b1) = unsafe {
             (
@@ -247,12 +279,12 @@ impl<F: TrainFloat> Shared<'_, F> {
         F::gemm(h, rows, l.n0, alpha, d1_j, 1, h, x, l.n0, 1, self.decay, w1, l.n0, 1);
     }
 
-    /// 5, thread 0: W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ², into the other copy of the
-    /// output layer (the one batch b + 1 reads).
+    /// Step 5, thread 0: W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ², into the copy of the
+    /// output layer that batch b + 1 reads.
     fn update_output(&self, b: usize, w2b2: &[F], d2: &[F], a1: &[F], rows: usize) {
         let (n1, n2, alpha) = (self.layout.n1, self.layout.n2, F::zero() - self.eta);
-        // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which the other
-        // thread has finished; it reads this copy only after the next barrier.
+        // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which every thread
+        // has finished; they read this copy only after the next barrier.
         let next = unsafe { self.out[(b + 1) % 2].part(0..self.layout.n_out()) };
         next.copy_from_slice(w2b2);
         let (w2, b2) = next.split_at_mut(self.layout.w2.len());
@@ -260,10 +292,10 @@ impl<F: TrainFloat> Shared<'_, F> {
         bias_step(b2, d2, n2, 0, alpha, F::one());
     }
 
-    /// Checks the weights the thread writes — its halves' W¹ rows and b¹, and with `output =
+    /// Checks the weights the thread writes — its blocks' W¹ rows and b¹, and with `output =
     /// Some(b)` (thread 0) the copy of the output layer that batch b reads — and records the
     /// index of the first that is not finite in `bad_weight`.
-    pub(super) fn check(&self, mine: &[&mut Half<F>], output: Option<usize>) {
+    pub(super) fn check(&self, mine: &[&mut Block<F>], output: Option<usize>) {
         let l = &self.layout;
         for h in mine {
             for r in [
@@ -287,7 +319,7 @@ impl<F: TrainFloat> Shared<'_, F> {
     fn first_bad(&self, w: &[F], at: &dyn Fn(usize) -> usize) {
         if !F::all_finite(w) {
             let i = w.iter().position(|v| !v.is_finite()).expect("a value that is not finite");
-            self.bad_weight.fetch_min(at(i), Ordering::Relaxed);
+            self.bad_weight.fetch_min(at(i), Ordering::Release);
         }
     }
 }
