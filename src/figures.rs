@@ -1,12 +1,14 @@
 //! Pictures of a model, drawn after training from its data: a confusion matrix, the first-layer
-//! weights (image models) and the decision regions (2-D inputs). (The learning curves are drawn
-//! from a run's report: [`crate::train::report::learning_curves`].) Each picture is written as PNG, and also as SVG on request.
+//! weights (image models) and the decision regions (2-D inputs), the classes named alike in all
+//! of them (the dataset's class names, else "class 0", "class 1", ...). (The learning curves are
+//! drawn from a run's report: [`crate::train::report::learning_curves`].) Each picture is written
+//! as PNG, and also as SVG on request.
 
 use crate::data::{Dataset, Splits};
 use crate::error::Result;
 use crate::metrics::argmax;
 use crate::network::{Network, Workspace};
-use crate::plot::{confusion_matrix, decision_regions, weight_grid};
+use crate::plot::{Labelled, class_name, confusion_matrix, decision_regions, weight_grid};
 use std::path::Path;
 
 /// File extensions to write: `["png"]`, or `["png", "svg"]` with `svg`.
@@ -39,10 +41,11 @@ pub fn model_figures(net: &Network<f32>, splits: &Splits, dir: &Path, svg: bool)
         (None, Some(v)) => ("validation", v),
         _ => ("train", &splits.train),
     };
+    // One name per class in every picture: the dataset's, else "class c".
+    let names: Vec<String> =
+        (0..data.n_outputs).map(|c| class_name(splits.class_names.as_deref().unwrap_or(&[]), c)).collect();
     for ext in formats(svg) {
         if data.is_classification() && data.n_outputs == net.n_outputs() {
-            let names =
-                splits.class_names.clone().unwrap_or_else(|| (0..data.n_outputs).map(|c| c.to_string()).collect());
             let name = format!("confusion.{ext}");
             let title = format!("{}: confusion matrix ({split_name})", splits.name);
             confusion_matrix(&dir.join(&name), &title, &confusion(net, data), &names)?;
@@ -67,7 +70,8 @@ pub fn model_figures(net: &Network<f32>, splits: &Splits, dir: &Path, svg: bool)
             let ws = std::cell::RefCell::new(Workspace::new(net, 1));
             let predict = |a: f64, b: f64| argmax(net.forward(&[a as f32, b as f32], 1, &mut ws.borrow_mut()));
             let title = format!("{}: decision regions", splits.name);
-            decision_regions(&dir.join(&name), &title, &predict, range(0), range(1), &points, 200)?;
+            let labelled = Labelled { points: &points, names: &names };
+            decision_regions(&dir.join(&name), &title, &predict, range(0), range(1), labelled, 200)?;
             out.push(name);
         }
     }

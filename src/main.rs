@@ -1,5 +1,6 @@
 //! The `neuralnet` command: parses arguments, calls the library, prints. Errors end as one line on
-//! stderr and an exit code from DESIGN.md (2 bad input, 3 diverged, 130 interrupted, 1 a bug).
+//! stderr (argument errors as clap words them, with its suggestion and the usage line) and an exit
+//! code from DESIGN.md (2 bad input, 3 diverged, 130 interrupted, 1 a bug).
 
 mod cli;
 
@@ -17,9 +18,8 @@ fn main() -> ExitCode {
             e.exit()
         }
         Err(e) => {
-            // One line, as for every other error; `--help` has the rest.
-            let text = e.render().to_string();
-            eprintln!("{} (see --help)", text.lines().next().unwrap_or("error: bad arguments").trim_end());
+            // clap's whole message: what is wrong, the similar flag it suggests, the usage line.
+            let _ = e.print();
             return ExitCode::from(2);
         }
     };
@@ -28,9 +28,22 @@ fn main() -> ExitCode {
         Err(err) => {
             let code =
                 err.chain().find_map(|c| c.downcast_ref::<neuralnet::Error>()).map(|e| e.exit_code()).unwrap_or(1);
-            let msg: Vec<String> = err.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", msg.join(": "));
+            eprintln!("error: {}", one_line(&err));
             ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause its predecessor already quotes
+/// (an I/O error's message usually ends with the OS error it wraps).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain().map(|c| c.to_string()) {
+        if line.is_empty() {
+            line = cause;
+        } else if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
 }

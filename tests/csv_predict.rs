@@ -150,8 +150,12 @@ fn image_model_predicts_a_png_and_refuses_csv_and_non_images() {
     digit_png(&png);
     let o = neuralnet(&["predict", "--model", m, png.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let line = String::from_utf8_lossy(&o.stdout).into_owned();
-    let fields: Vec<&str> = line.trim().split('\t').collect();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<&str> = text.trim().lines().collect();
+    assert_eq!(lines, [lines[0], lines[1]], "a header row and one line: {text}");
+    assert_eq!(lines[0], "file\tclass\tprobability");
+    let line = lines[1];
+    let fields: Vec<&str> = line.split('\t').collect();
     assert_eq!(fields.len(), 3, "{line}");
     assert!(fields[0].ends_with("one.png") && fields[1].parse::<u8>().unwrap() < 10);
     let p: f32 = fields[2].parse().unwrap();

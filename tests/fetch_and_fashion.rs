@@ -10,12 +10,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-fn shared(name: &str) -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("NEURALNET_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")),
-    ];
-    candidates.into_iter().flatten().map(|d| d.join(name)).find(|d| d.join("train-labels-idx1-ubyte.gz").is_file())
+fn shared(name: &str, test: &str) -> Option<PathBuf> {
+    common::data_dir_with(name, test).map(|d| d.join(name))
 }
 
 /// Serves files of `dir` over HTTP/1.1 with Range support. `corrupt` flips a byte of that file;
@@ -78,7 +74,9 @@ fn serve(
 
 #[test]
 fn fetch_from_a_local_mirror_verifies_resumes_and_refuses_corruption() {
-    let Some(mnist) = shared("mnist") else { return eprintln!("skipped: no shared MNIST") };
+    let Some(mnist) = shared("mnist", "fetch_from_a_local_mirror_verifies_resumes_and_refuses_corruption") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     // a corrupted file is refused, naming it, and leaves nothing behind
@@ -113,7 +111,7 @@ fn fetch_from_a_local_mirror_verifies_resumes_and_refuses_corruption() {
 
 #[test]
 fn fashion_mnist_trains_from_the_data_directory() {
-    let Some(fashion) = shared("fashion-mnist") else { return eprintln!("skipped: no shared Fashion-MNIST") };
+    let Some(fashion) = shared("fashion-mnist", "fashion_mnist_trains_from_the_data_directory") else { return };
     let data = fashion.parent().unwrap().to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (model, report) = (dir.path().join("f.safetensors"), dir.path().join("r.json"));

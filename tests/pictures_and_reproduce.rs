@@ -105,12 +105,15 @@ fn reproduce_lm_quick() {
 /// Quick Nielsen run (5,000 images): the orderings hold (η = 100 at chance, scaled init ahead).
 #[test]
 fn reproduce_nielsen_quick() {
-    let Some(data) = mnist_dir() else { return eprintln!("skipped: no MNIST") };
+    let Some(data) = mnist_dir("reproduce_nielsen_quick") else { return };
     let dir = tempfile::tempdir().unwrap();
     let args =
         ["reproduce", "nielsen", "--quick", "--out", dir.path().to_str().unwrap(), "--data", data.to_str().unwrap()];
     let (code, stdout, err) = outcome(&args);
     assert_eq!(code, 0, "{err}");
-    assert!(!stdout.contains("OUTSIDE"), "{stdout}");
+    // A quick run misses the published accuracies, as it says; nothing else may be outside.
+    for l in stdout.lines().filter(|l| l.starts_with("OUTSIDE")) {
+        assert!(l.ends_with("; full run only)"), "{l}");
+    }
     assert!(dir.path().join("nielsen_ch1.png").is_file());
 }

@@ -6,6 +6,8 @@
 //! Compared are the safetensors data section byte for byte and the header as a JSON map (the
 //! header's key order is not fixed by the format, so the whole files may differ in that order).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -61,15 +63,19 @@ fn digits_adam_is_bit_identical_across_thread_counts() {
 
 #[test]
 fn mnist_is_bit_identical_across_thread_counts() {
-    let Some(data) = std::env::var_os("NEURALNET_DATA") else {
-        eprintln!("NEURALNET_DATA not set: skipping the MNIST run");
-        return;
-    };
-    if !Path::new(&data).join("mnist").is_dir() {
-        eprintln!("no mnist/ in NEURALNET_DATA: skipping the MNIST run");
-        return;
-    }
-    let args = ["--dataset", "mnist", "--train-size", "2000", "--layers", "784,30,10", "--activation", "sigmoid"];
+    let Some(data) = common::mnist_dir("mnist_is_bit_identical_across_thread_counts") else { return };
+    let args = [
+        "--dataset",
+        "mnist",
+        "--data",
+        data.to_str().unwrap(),
+        "--train-size",
+        "2000",
+        "--layers",
+        "784,30,10",
+        "--activation",
+        "sigmoid",
+    ];
     let more = ["--output-activation", "sigmoid", "--cost", "quadratic", "--optimizer", "sgd", "--init", "normal"];
     let run = ["--epochs", "2", "--batch-size", "10", "--eta", "3.0", "--seed", "1", "--no-monitor-train"];
     assert_same_model("mnist", &[&args[..], &more, &run].concat());

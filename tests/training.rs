@@ -203,8 +203,8 @@ fn training_is_bit_reproducible_in_process() {
     assert_eq!(run().params(), run().params());
 }
 
-fn mnist(train_size: usize) -> Option<Data> {
-    let dir = common::mnist_dir()?;
+fn mnist(train_size: usize, test: &str) -> Option<Data> {
+    let dir = common::mnist_dir(test)?;
     let mut s = load_named("mnist", Some(&dir)).ok()?;
     s.truncate_train(train_size);
     Some(Data::from(s))
@@ -239,7 +239,7 @@ fn nielsen(cost: Cost, eta: f64, lambda: f64, epochs: usize) -> TrainConfig {
 /// saturated sigmoid outputs. 5,000 images, 2 epochs, η = 0.5, seed 1 (measured: 83.95% vs 39.88%).
 #[test]
 fn cross_entropy_beats_quadratic_early() {
-    let Some(s) = mnist(5000) else { return eprintln!("skipped: no MNIST") };
+    let Some(s) = mnist(5000, "cross_entropy_beats_quadratic_early") else { return };
     let acc = |cost| run(&nielsen(cost, 0.5, 0.0, 2), &s).epochs[1].test.unwrap().accuracy.unwrap();
     let (ce, quad) = (acc(Cost::CrossEntropy), acc(Cost::Quadratic));
     assert!(ce > quad + 0.02, "cross-entropy {ce} vs quadratic {quad}");
@@ -250,7 +250,7 @@ fn cross_entropy_beats_quadratic_early() {
 /// test 81.12% → 82.89%).
 #[test]
 fn l2_narrows_the_train_test_gap() {
-    let Some(s) = mnist(1000) else { return eprintln!("skipped: no MNIST") };
+    let Some(s) = mnist(1000, "l2_narrows_the_train_test_gap") else { return };
     let gap = |lambda| {
         let h = run(&nielsen(Cost::CrossEntropy, 0.5, lambda, 60), &s);
         let last = h.epochs.last().unwrap();

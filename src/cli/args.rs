@@ -74,8 +74,9 @@ pub struct EvalArgs {
     /// Model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// Dataset to evaluate on (its test split, or training split when it has none).
-    #[arg(long, required_unless_present = "csv", conflicts_with = "csv")]
+    /// Dataset to evaluate on (its test split, or training split when it has none) [default: the
+    /// dataset the model was trained on]
+    #[arg(long, conflicts_with = "csv")]
     pub dataset: Option<String>,
     /// A CSV/TSV file with the model's feature and target columns (for models trained with --train).
     #[arg(long, value_name = "FILE")]

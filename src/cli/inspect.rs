@@ -20,7 +20,7 @@ fn eval_data(a: &EvalArgs, model: &Model) -> Result<(String, Dataset)> {
         })?;
         return Ok((path.display().to_string(), schema.dataset(&Table::read(path)?)?));
     }
-    let name = a.dataset.clone().unwrap_or_default();
+    let name = dataset_name(a, model)?;
     let splits = load_named(&name, a.data_dir.as_deref())?;
     let data = match a.split.as_str() {
         "train" => Some(&splits.train),
@@ -42,6 +42,36 @@ fn eval_data(a: &EvalArgs, model: &Model) -> Result<(String, Dataset)> {
         .into());
     }
     Ok((name, data.clone()))
+}
+
+/// The named dataset to evaluate on: `--dataset`, else the one the model was trained on. Warns
+/// when `--dataset` names another than the model's.
+fn dataset_name(a: &EvalArgs, model: &Model) -> Result<String> {
+    let path = a.model.display();
+    match (&a.dataset, &model.dataset) {
+        (Some(given), Some(trained)) if given != trained && model.preprocessing.schema.is_none() => {
+            eprintln!(
+                "warning: model {path} was trained on '{trained}'; evaluating it on '{given}' (its accuracy there \
+                 says little about the model)"
+            );
+            Ok(given.clone())
+        }
+        (Some(given), _) => Ok(given.clone()),
+        (None, _) if model.preprocessing.schema.is_some() => Err(Error::config(
+            "--csv",
+            format!(
+                "model {path} was trained on the table {}; give the table to evaluate on with --csv FILE",
+                model.dataset.as_deref().unwrap_or("(unnamed)")
+            ),
+        )
+        .into()),
+        (None, Some(trained)) => Ok(trained.clone()),
+        (None, None) => Err(Error::config(
+            "--dataset",
+            format!("model {path} does not say which dataset it was trained on; give --dataset NAME"),
+        )
+        .into()),
+    }
 }
 
 /// Runs `neuralnet eval`.
@@ -66,7 +96,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         obj.insert("samples_per_second".into(), json!(m.n as f64 / seconds));
         println!("{}", serde_json::to_string_pretty(&obj)?);
     } else {
-        println!("{}  loss {:.6}  ({} samples in {:.3} s)", describe(&a.split, &m), m.loss, m.n, seconds);
+        println!("{name}: {}  loss {:.6}  ({} samples in {:.3} s)", describe(&a.split, &m), m.loss, m.n, seconds);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,5 @@
 //! `neuralnet predict`: CSV rows in, CSV out (the prediction and, for classification, one
-//! probability column per class); or PNG/JPEG images in, one line per image
+//! probability column per class); or PNG/JPEG images in, a header row and one line per image
 //! (`file<TAB>class<TAB>probability`). All output is computed before anything is written, and a
 //! file given with `--out` is written atomically, so a failure leaves no partial output.
 
@@ -25,7 +25,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line per image: file, predicted class (name), its probability.
+/// A header row, then one line per image: file, predicted class (name), its probability.
 fn predict_images(model: &Model, shape: (usize, usize), inputs: &[PathBuf]) -> Result<String> {
     let mut x = Vec::with_capacity(inputs.len() * shape.0 * shape.1);
     for path in inputs {
@@ -40,11 +40,14 @@ fn predict_images(model: &Model, shape: (usize, usize), inputs: &[PathBuf]) -> R
     let mut text = String::new();
     match model.predict(&x)? {
         Predictions::Classes { class, probabilities, names } => {
+            text += "file\tclass\tprobability\n";
             for ((path, c), p) in inputs.iter().zip(class).zip(probabilities.chunks_exact(names.len())) {
                 text += &format!("{}\t{}\t{:.4}\n", path.display(), names[c], p[c]);
             }
         }
         Predictions::Values { values, width, .. } => {
+            let columns: Vec<String> = (0..width).map(|j| format!("output_{j}")).collect();
+            text += &format!("file\t{}\n", columns.join("\t"));
             for (path, row) in inputs.iter().zip(values.chunks_exact(width)) {
                 let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
                 text += &format!("{}\t{}\n", path.display(), row.join("\t"));

@@ -8,7 +8,7 @@
 //! and a second Ctrl-C while the checkpoint is being written ends the process at once (130).
 
 use super::args::TrainArgs;
-use super::progress::Terminal;
+use super::progress::{Terminal, group_thousands};
 use anyhow::Result;
 use clap::FromArgMatches;
 use neuralnet::{Data, Error, TrainConfig, Trained, fit};
@@ -52,6 +52,7 @@ pub fn run(a: TrainArgs, matches: &clap::ArgMatches) -> Result<ExitCode> {
     ];
     let mut terminal = Terminal::new(parts.join(", "), a.quiet, flag);
     let result = fit(&config, &data, &mut terminal);
+    terminal.clear();
     ids.into_iter().for_each(|id| {
         signal_hook::low_level::unregister(id);
     });
@@ -84,26 +85,82 @@ pub fn run(a: TrainArgs, matches: &clap::ArgMatches) -> Result<ExitCode> {
     }
 }
 
-/// The line after training: epochs, updates, time, the peak accuracy, where the model went.
+/// `n word` with the word in the plural unless n = 1.
+fn count(n: u64, word: &str) -> String {
+    let n_text = if n >= 10_000 { group_thousands(n) } else { n.to_string() };
+    format!("{n_text} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The saved model's figures on one split: "test 95.12%", or "test mse 0.0123 mae 0.0456", or
+/// "test loss 0.123"; `None` when the run has no such split.
+fn final_figure(
+    name: &str,
+    loss: Option<f64>,
+    accuracy: Option<f64>,
+    mse_mae: (Option<f64>, Option<f64>),
+) -> Option<String> {
+    Some(match (accuracy, mse_mae) {
+        (Some(a), _) => format!("{name} {:.2}%", 100.0 * a),
+        (None, (Some(mse), Some(mae))) => format!("{name} mse {mse:.4} mae {mae:.4}"),
+        _ => format!("{name} loss {:.4}", loss?),
+    })
+}
+
+/// The lines after training: how long it ran and why it stopped; the saved model — which epoch's
+/// weights and its figures on every split —, the peak accuracy over the epochs, where it went.
 fn summary(trained: &Trained, config: &TrainConfig) {
-    let history = &trained.history;
-    let best = history
-        .epochs
-        .iter()
-        .filter_map(|e| e.test.or(e.validation).and_then(|m| m.accuracy).map(|acc| (acc, e.epoch)))
-        .fold(None, |b: Option<(f64, usize)>, x| if b.is_none_or(|b| x.0 > b.0) { Some(x) } else { b });
-    let mut line =
-        format!("done: {} epochs, {} updates, {:.1} s", history.epochs.len(), history.updates, history.seconds_total);
-    if let Some((acc, epoch)) = best {
-        line += &format!("; peak accuracy {:.2}% at epoch {epoch}", 100.0 * acc);
-    }
-    if let Some(dir) = &config.output.plot {
-        line += &format!("; pictures in {}", dir.display());
-    }
-    if let Some(out) = &config.output.model {
-        line += &format!("; model written to {}", out.display());
+    let (history, f) = (&trained.history, &trained.report.final_figures);
+    let lm = matches!(trained.report.config.solver, neuralnet::Solver::Lm { .. });
+    let unit = if lm { "iteration" } else { "epoch" };
+    // An LM history starts with iteration 0, the initial weights: its updates are its iterations.
+    let mut line = match lm {
+        true => format!("done: {}", count(history.updates, unit)),
+        false => format!("done: {}, {}", count(f.epochs as u64, unit), count(history.updates, "update")),
+    };
+    let digits = if history.seconds_total < 10.0 { 2 } else { 1 };
+    line += &format!(", {:.digits$} s ({})", history.seconds_total, f.stop_reason);
+    println!("{line}");
+    let g = &f.figures;
+    let figures: Vec<String> = [
+        final_figure("test", g.test_loss, g.test_accuracy, (g.test_mse, g.test_mae)),
+        final_figure("validation", g.validation_loss, g.validation_accuracy, (g.validation_mse, g.validation_mae)),
+        final_figure("train", g.train_loss, g.train_accuracy, (g.train_mse, g.train_mae)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut line = format!("model: the weights after {unit} {}; {}", f.kept_epoch, figures.join(", "));
+    if let Some((split, acc, epoch)) = peak(history) {
+        line += &format!("; peak {split} accuracy {:.2}% after {unit} {epoch}", 100.0 * acc);
     }
     println!("{line}");
+    let mut written = Vec::new();
+    if let Some(out) = &config.output.model {
+        written.push(format!("model written to {}", out.display()));
+    }
+    if let Some(out) = &config.output.report {
+        written.push(format!("report to {}", out.display()));
+    }
+    if let Some(dir) = &config.output.plot {
+        written.push(format!("pictures to {}", dir.display()));
+    }
+    if !written.is_empty() {
+        println!("{}", written.join("; "));
+    }
+}
+
+/// The best accuracy any epoch reached on the test split (or, when the test split was not
+/// evaluated each epoch, the validation split): (split, accuracy, epoch).
+fn peak(history: &neuralnet::History) -> Option<(&'static str, f64, usize)> {
+    let best = |split: &'static str, pick: &dyn Fn(&neuralnet::EpochStats) -> Option<f64>| {
+        history
+            .epochs
+            .iter()
+            .filter_map(|e| pick(e).map(|acc| (split, acc, e.epoch)))
+            .fold(None, |b: Option<(&str, f64, usize)>, x| if b.is_none_or(|b| x.1 > b.1) { Some(x) } else { b })
+    };
+    best("test", &|e| e.test.and_then(|m| m.accuracy))
+        .or_else(|| best("validation", &|e| e.validation.and_then(|m| m.accuracy)))
 }
 
 /// `path` as a shell word: as is when it is plain, else in single quotes.

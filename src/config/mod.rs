@@ -137,15 +137,17 @@ impl TrainConfig {
             out
         };
         let (given, kept) = (leaves(self), leaves(stored));
-        // Where data and results live, and the threads (the results do not depend on them).
-        let free = ["data.dir", "output.", "reliability.", "performance."];
+        // Where data and results live, the threads (the results do not depend on them), and the
+        // epochs (a run may be extended; `fit` checks that the checkpoint is within the new count).
+        let free = ["data.dir", "output.", "reliability.", "performance.", "training.epochs"];
         for (key, g) in &given {
             let s = kept.iter().find(|(k, _)| k == key).map_or(&serde_json::Value::Null, |(_, v)| v);
             if !free.iter().any(|f| key.starts_with(f)) && !g.is_null() && g != s {
                 let flag = flag_of(key).unwrap_or_else(|| key.clone());
+                let kept = if s.is_null() { "the default".to_string() } else { s.to_string() };
                 return Err(Error::config(
                     flag,
-                    format!("{g} conflicts with the run checkpointed in {}, which has {s}", dir.display()),
+                    format!("{g} conflicts with the run checkpointed in {}, which has {kept}", dir.display()),
                 ));
             }
         }

@@ -187,7 +187,7 @@ impl TrainConfig {
             solver,
             epochs,
             batch_size,
-            seed: t.seed.unwrap_or(1),
+            seed: used.or(t.seed, "seed", || 1),
             lambda: self.regularization.lambda.unwrap_or(0.0),
             sampling,
             precision: t.precision.unwrap_or_default(),

@@ -270,7 +270,8 @@ pub struct ReliabilityConfig {
     /// Epochs between checkpoints [default: 1 with --checkpoint, else only on an interrupt]
     #[arg(long = "checkpoint-every", id = "reliability.checkpoint_every", value_name = "N", value_parser = parse_positive)]
     pub checkpoint_every: Option<usize>,
-    /// Continue the run checkpointed in DIR (its settings apply; settings given must agree)
+    /// Continue the run checkpointed in DIR (its settings apply; settings given must agree,
+    /// except --epochs, which may extend the run)
     #[arg(long = "resume", id = "reliability.resume", value_name = "DIR")]
     pub resume: Option<PathBuf>,
 }
@@ -279,8 +280,8 @@ pub struct ReliabilityConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct PerformanceConfig {
-    /// Threads for training and evaluation, every round [default: all cores, each round on all or
-    /// on one, whichever is making faster progress]
+    /// Threads for training and evaluation [default: all cores, each round of batches on all of them
+    /// or on one, whichever is progressing faster]
     #[arg(long = "threads", id = "performance.threads", value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 }

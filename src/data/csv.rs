@@ -177,7 +177,7 @@ impl Schema {
         let x = table.numbers(&features)?;
         let d = features.len();
         match &self.class_names {
-            None => Ok(Dataset::regression(x, d, table.numbers(&targets)?, targets.len())),
+            None => Ok(Dataset::regression(x, d, table.targets(&targets)?, targets.len())),
             Some(names) => {
                 let labels = table.labels(targets[0])?;
                 let ids = labels

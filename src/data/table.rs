@@ -103,19 +103,29 @@ impl Table {
         })
     }
 
-    /// The numbers in columns `cols`, row-major (rows × cols.len()). A missing, non-numeric or
-    /// non-finite cell is an error naming the file, line and column.
+    /// The numbers in feature columns `cols`, row-major (rows × cols.len()). A missing,
+    /// non-numeric or non-finite cell is an error naming the file, line and column.
     pub fn numbers(&self, cols: &[usize]) -> Result<Vec<f32>> {
+        self.numbers_of(cols, Role::Feature)
+    }
+
+    /// The numbers in the regression target columns `cols`, as [`Table::numbers`]; a cell that
+    /// is not a number is an error that names the target.
+    pub fn targets(&self, cols: &[usize]) -> Result<Vec<f32>> {
+        self.numbers_of(cols, Role::Target)
+    }
+
+    fn numbers_of(&self, cols: &[usize], role: Role) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(self.len() * cols.len());
         for (line, cells) in &self.rows {
             for &c in cols {
-                out.push(self.number(&cells[c], *line, c)?);
+                out.push(self.number(&cells[c], *line, c, role)?);
             }
         }
         Ok(out)
     }
 
-    fn number(&self, cell: &str, line: u64, col: usize) -> Result<f32> {
+    fn number(&self, cell: &str, line: u64, col: usize, role: Role) -> Result<f32> {
         let at = || format!("line {line}, column '{}'", self.columns[col]);
         if is_missing(cell) {
             let shown = if cell.is_empty() { "an empty cell".to_string() } else { format!("'{cell}'") };
@@ -125,7 +135,14 @@ impl Table {
             Ok(v) if v.is_finite() && (v as f32).is_finite() => Ok(v as f32),
             Ok(_) => Err(Error::format(&self.path, format!("{}: '{cell}' is not a finite number", at()))),
             Err(_) => {
-                Err(Error::format(&self.path, format!("{}: '{cell}' is not a number (features must be numeric)", at())))
+                let why = match role {
+                    Role::Feature => "features must be numeric".to_string(),
+                    Role::Target => format!(
+                        "the regression target '{}' must be numeric; for class labels use --task classification",
+                        self.columns[col]
+                    ),
+                };
+                Err(Error::format(&self.path, format!("{}: '{cell}' is not a number ({why})", at())))
             }
         }
     }
@@ -147,6 +164,13 @@ impl Table {
             })
             .collect()
     }
+}
+
+/// What a column of numbers is for, to say in an error.
+#[derive(Clone, Copy)]
+enum Role {
+    Feature,
+    Target,
 }
 
 fn check_header(columns: &[String]) -> std::result::Result<(), String> {
@@ -234,7 +258,7 @@ mod tests {
     #[test]
     fn bad_cells_name_line_and_column() {
         let t = table("a,b\n1,2\n3,NA\n5,x\n1e39,1\ninf,2\n").unwrap();
-        let cell = |line: usize, col: usize| t.number(&t.rows[line].1[col], t.rows[line].0, col);
+        let cell = |line: usize, col: usize| t.number(&t.rows[line].1[col], t.rows[line].0, col, Role::Feature);
         assert!(err(cell(1, 1)).contains("line 3, column 'b': missing value ('NA')"));
         assert!(err(cell(2, 1)).contains("line 4, column 'b': 'x' is not a number"));
         assert!(err(cell(3, 0)).contains("line 5, column 'a': '1e39' is not a finite number"));
@@ -243,5 +267,7 @@ mod tests {
             err(table("a,b\n1,\n").unwrap().numbers(&[0, 1]))
                 .contains("line 2, column 'b': missing value (an empty cell)")
         );
+        let target = err(table("y\n1\nhigh\n").unwrap().targets(&[0]));
+        assert!(target.contains("line 3, column 'y': 'high' is not a number (the regression target 'y'"), "{target}");
     }
 }

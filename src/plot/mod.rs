@@ -5,13 +5,16 @@
 //! directory and renamed into place, so no half-written picture is left. Text uses DejaVu Sans
 //! embedded in the binary, so no system fonts are needed. This file holds what every picture
 //! shares: [`PlotError`], [`Series`], the output handling just described (`prepare`,
-//! `finish`), the `render!` and `legend!` macros, tick labels and the range check of the
-//! gridded pictures. Each kind of picture is drawn in its own file: `line` (line charts),
-//! `confusion` (confusion matrices), `weights` (weight grids), `regions` (decision regions)
-//! and `contour` (contour map with a path).
+//! `finish`), the `render!` macro, tick labels and the range check of the gridded pictures.
+//! Legends are drawn below the chart, never over it (`legend`); line charts' ticks are chosen in
+//! `axes`. Each kind of picture is drawn in its own file: `line` (line charts), `confusion`
+//! (confusion matrices), `weights` (weight grids), `regions` (decision regions) and `contour`
+//! (contour map with a path).
 
+mod axes;
 mod confusion;
 mod contour;
+mod legend;
 mod line;
 mod regions;
 #[cfg(test)]
@@ -21,7 +24,7 @@ mod weights;
 pub use confusion::confusion_matrix;
 pub use contour::contour_with_path;
 pub use line::line_chart;
-pub use regions::decision_regions;
+pub use regions::{Labelled, class_name, decision_regions};
 pub use weights::weight_grid;
 
 use plotters::prelude::*;
@@ -85,7 +88,10 @@ enum Format {
     Svg,
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+/// A drawing error of the backend `DB`.
+type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+/// The result of a drawing step on the backend `DB`.
+type DrawResult<DB> = Result<(), DrawError<DB>>;
 
 fn invalid(path: &Path, reason: impl Into<String>) -> PlotError {
     PlotError::InvalidInput { path: path.to_path_buf(), reason: reason.into() }
@@ -101,13 +107,7 @@ fn prepare(path: &Path) -> Result<(Format, PathBuf), PlotError> {
             return Err(PlotError::UnsupportedExtension { path: path.to_path_buf() });
         }
     };
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        [FontStyle::Normal, FontStyle::Bold]
-            .into_iter()
-            .all(|s| plotters::style::register_font(FONT, s, FONT_BYTES).is_ok())
-    });
-    if !ok {
+    if !register_font() {
         let message = "embedded font could not be loaded".to_string();
         return Err(PlotError::Backend { path: path.to_path_buf(), message });
     }
@@ -117,6 +117,16 @@ fn prepare(path: &Path) -> Result<(Format, PathBuf), PlotError> {
     let ext = if matches!(format, Format::Png) { "png" } else { "svg" };
     let tmp = path.with_file_name(format!(".{name}.{}-{n}.tmp.{ext}", std::process::id()));
     Ok((format, tmp))
+}
+
+/// Registers the embedded font (once per process); false if it could not be loaded.
+fn register_font() -> bool {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    *REGISTERED.get_or_init(|| {
+        [FontStyle::Normal, FontStyle::Bold]
+            .into_iter()
+            .all(|s| plotters::style::register_font(FONT, s, FONT_BYTES).is_ok())
+    })
 }
 
 /// Renames the temporary file into place, or removes it if drawing failed.
@@ -157,21 +167,6 @@ macro_rules! render {
 }
 // Imported by path (`use super::render`) in the drawing files.
 use render;
-
-/// Draws the legend box in the upper right corner of a chart.
-macro_rules! legend {
-    ($chart:expr) => {
-        $chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font((FONT, 15))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?
-    };
-}
-// Imported by path (`use super::legend`) in the drawing files.
-use legend;
 
 /// Compact tick label: up to 4 significant digits, no trailing zeros.
 fn tick(v: f64) -> String {

@@ -63,6 +63,20 @@ pub enum StopReason {
     Goal,
 }
 
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::EpochLimit => "all epochs ran",
+            StopReason::EarlyStopping => "early stopping: no better validation score for `patience` epochs",
+            StopReason::ScheduleExhausted => "halve-on-plateau halved η 7 times",
+            StopReason::Observer => "asked to stop",
+            StopReason::MuMax => "μ exceeded its maximum",
+            StopReason::MinGrad => "the gradient norm fell below its minimum",
+            StopReason::Goal => "the cost goal was met",
+        })
+    }
+}
+
 /// What a run produced: one [`EpochStats`] per epoch, the totals, and why it stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {

@@ -238,6 +238,8 @@ pub fn learning_curves(epochs: &[EpochEntry], dir: &std::path::Path, svg: bool) 
         (!x.is_empty()).then(|| Series { label: key.replace('_', " "), x, y })
     };
     let splits = ["train", "validation", "test"];
+    // A Levenberg–Marquardt run counts iterations (from 0, the initial weights), not epochs.
+    let unit = if epochs.iter().any(|e| e.lm_mu.is_some()) { "iteration" } else { "epoch" };
     let mut out = Vec::new();
     let charts: [(&str, &str, &str, f64, bool); 2] =
         if epochs.iter().any(|e| e.figures.test_mse.is_some() || e.figures.train_mse.is_some()) {
@@ -252,7 +254,7 @@ pub fn learning_curves(epochs: &[EpochEntry], dir: &std::path::Path, svg: bool) 
         }
         for ext in formats(svg) {
             let name = format!("{file}.{ext}");
-            line_chart(&dir.join(&name), &format!("{file} per epoch"), "epoch", y_label, &series, log)?;
+            line_chart(&dir.join(&name), &format!("{file} per {unit}"), unit, y_label, &series, log)?;
             out.push(name);
         }
     }

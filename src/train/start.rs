@@ -4,7 +4,7 @@
 
 use super::checkpoint::{self, Run};
 use super::epochs;
-use super::events::{History, Observer};
+use super::events::{History, Observer, StopReason};
 use super::float::TrainFloat;
 use super::policy::Checkpoints;
 use super::state::TrainState;
@@ -88,11 +88,38 @@ fn resume<F: TrainFloat>(
             format!("the data ({data}) differ from those of the run checkpointed in {} ({})", dir.display(), ck.data);
         return Err(Error::config("--resume", why));
     }
-    // The threads may differ: they never change a result.
-    let without_threads = |p: &Plan| Plan { threads: None, ..p.clone() };
-    if without_threads(&ck.plan) != without_threads(plan) {
+    // The threads may differ (they never change a result), and the epochs (checked below).
+    let comparable = |p: &Plan| Plan { threads: None, epochs: 0, ..p.clone() };
+    if comparable(&ck.plan) != comparable(plan) {
         let why = format!("the resolved settings differ from those checkpointed in {}", dir.display());
         return Err(Error::config("--resume", why));
     }
-    Ok((ck.network::<F>()?, ck.state.cast::<F>()))
+    let mut state = ck.state.cast::<F>();
+    extend(&mut state, plan.epochs, dir)?;
+    Ok((ck.network::<F>()?, state))
+}
+
+/// Lets a checkpointed run go on to `epochs` epochs: refused below the epochs it has already
+/// begun, and after it stopped for another reason than its epoch count (early stopping, a spent
+/// schedule), which more epochs would not undo. Since no schedule or stopping rule depends on the
+/// total, the extended run is the one a run of `epochs` epochs from the start trains.
+fn extend<F: TrainFloat>(state: &mut TrainState<F>, epochs: usize, dir: &Path) -> Result<()> {
+    let begun = if state.batch > 0 { state.epoch } else { state.epoch - 1 };
+    if epochs < begun {
+        let why =
+            format!("{epochs} is fewer than the {begun} epochs the run checkpointed in {} has begun", dir.display());
+        return Err(Error::config("--epochs", why));
+    }
+    match state.stop_reason {
+        Some(StopReason::EpochLimit) if epochs > begun => state.stop_reason = None,
+        Some(reason) if reason != StopReason::EpochLimit && epochs > begun => {
+            let why = format!(
+                "the run checkpointed in {} stopped after epoch {begun} ({reason}); more epochs would not continue it",
+                dir.display()
+            );
+            return Err(Error::config("--epochs", why));
+        }
+        _ => {}
+    }
+    Ok(())
 }

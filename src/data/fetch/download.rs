@@ -50,19 +50,33 @@ pub(super) fn fetch_file(
     let mut part = dest.as_os_str().to_owned();
     part.push(".part");
     let part = PathBuf::from(part);
-    let mut error = None;
+    let mut errors = Vec::new();
     for base in mirrors {
         let url = if base.ends_with('/') { format!("{base}{}", file.name) } else { format!("{base}/{}", file.name) };
         let result = download(agent, &url, file, &part, bar).and_then(|()| commit(&part, dest, file));
         match result {
             Ok(()) => return Ok(()),
             Err(e @ FetchError::Io { .. }) => return Err(e),
-            // A checksum error is the most telling one: keep it over later HTTP errors.
-            Err(e) if !matches!(error, Some(FetchError::Checksum { .. })) => error = Some(e),
-            Err(_) => {}
+            Err(e) => errors.push((url, e)),
         }
     }
-    Err(error.expect("at least one mirror"))
+    Err(every_mirror_failed(&file.name, errors))
+}
+
+/// The error of a file no mirror served: the one error when there was one mirror, else each
+/// mirror's URL with what went wrong there.
+fn every_mirror_failed(name: &str, mut errors: Vec<(String, FetchError)>) -> FetchError {
+    if errors.len() == 1 {
+        return errors.pop().expect("one error").1;
+    }
+    let each: Vec<String> = errors
+        .iter()
+        .map(|(url, e)| match e {
+            FetchError::Http { what, .. } => format!("{url}: {what}"),
+            other => format!("{url}: {other}"),
+        })
+        .collect();
+    FetchError::Http { url: name.to_string(), what: format!("no mirror served it ({})", each.join("; ")) }
 }
 
 /// Verifies the SHA-256 of `part`, then renames it to `dest` (deleting it on a mismatch).

@@ -292,6 +292,18 @@ fn http_error_names_the_url() {
 }
 
 #[test]
+fn every_failed_mirror_is_named_with_its_error() {
+    let (server, src, _) = setup();
+    let dir = temp_dir("all-fail");
+    let mirrors = ["http://127.0.0.1:1/nothing-listens-here/".to_string(), server.mirror("missing")];
+    let err = fetch(&src, &dir, Some(&mirrors), false).unwrap_err().to_string();
+    assert!(err.contains("download of a.gz failed: no mirror served it"), "{err}");
+    assert!(err.contains("http://127.0.0.1:1/nothing-listens-here/a.gz: "), "{err}");
+    assert!(err.contains(&format!("{}a.gz: ", server.mirror("missing"))) && err.contains("404"), "{err}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn mirror_list_parsing() {
     assert_eq!(parse_mirror_list(" http://a/ , http://b ,,"), vec!["http://a/", "http://b"]);
     assert!(parse_mirror_list(" ").is_empty());
@@ -304,10 +316,13 @@ fn builtin_sources_match_shared_data() {
         let src = source(name).unwrap();
         assert_eq!(src.files.len(), 4);
         let candidates = [
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name),
-            Path::new("/work/shared/data").join(name),
+            std::env::var_os("NEURALNET_DATA").map(|d| Path::new(&d).join(name)),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name)),
         ];
-        let Some(dir) = candidates.iter().find(|d| d.is_dir()) else {
+        let Some(dir) = candidates.into_iter().flatten().find(|d| d.is_dir()) else {
+            // Visible in every run (written past the test harness's capture); a failure in CI.
+            assert!(std::env::var_os("NEURALNET_REQUIRE_DATA").is_none(), "no {name}/ to check the sources against");
+            let _ = writeln!(std::io::stderr(), "SKIPPED builtin_sources_match_shared_data for {name}: no {name}/");
             continue;
         };
         for f in &src.files {

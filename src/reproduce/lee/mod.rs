@@ -22,7 +22,7 @@ mod draw;
 mod series;
 mod surface;
 
-use super::{Options, Report, finish_with};
+use super::{Options, QuickScope, Report, finish_with};
 use crate::config::{MonitorConfig, NetworkConfig, OptimizerConfig, ScheduleConfig, TrainingConfig};
 use crate::error::Result;
 use crate::metrics::evaluate;
@@ -39,6 +39,16 @@ use surface::error_surface;
 pub use series::{Daily, Problem, build_problem, parse_series};
 pub(crate) use series::{load, take_lags};
 pub use surface::Surface;
+
+/// What `reproduce lee --quick` is and can show.
+pub const QUICK: QuickScope = QuickScope {
+    size: "hidden layers of 4/16/64 units and depths of 32-unit layers instead of 10/100/1000 and 100, 20 \
+           epochs instead of 150, 3,000 descent steps on the error surface instead of 40,000",
+    shows: "the ladder's orderings — more days lower both losses, width and depth lower the training loss — \
+            and the error surface with the descent path reaching the valley",
+    cannot: "the full run's losses, since its widest and deepest nets are much smaller and train a seventh as \
+             long (the lecture's own values are on other data in either run: the pattern is compared)",
+};
 
 /// The longest look-back (days); every model predicts the same days, those with 56 days before them.
 pub const MAX_LAG: usize = 56;

@@ -122,8 +122,10 @@ impl Layout {
 pub(super) struct Shared<'a, F: Scalar> {
     pub(super) data: &'a Dataset,
     pub(super) order: &'a [usize],
-    /// Batch size m; the end of the round's batches; the threads of the round (= gather shares).
+    /// Batch size m; the first batch of the call; the end of the round's batches; the threads of
+    /// the round (= gather shares).
     pub(super) m: usize,
+    pub(super) first: usize,
     pub(super) last: usize,
     pub(super) threads: usize,
     pub(super) layout: Layout,

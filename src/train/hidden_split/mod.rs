@@ -160,6 +160,7 @@ impl<F: TrainFloat> Split<F> {
             data,
             order,
             m: self.m,
+            first: batches.start,
             last: batches.start,
             threads: 1,
             layout,

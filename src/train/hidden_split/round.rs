@@ -83,7 +83,8 @@ fn main_thread<F: TrainFloat>(
     observer: &mut dyn Observer,
 ) -> (usize, Option<Stop>) {
     for (k, b) in batches.clone().enumerate() {
-        if k > 0 && observer.stop_requested() {
+        // Not before the call's first batch, wherever the rounds begin.
+        if b > shared.first && observer.stop_requested() {
             shared.stop_at.store(b, Ordering::Release);
             if shared.threads > 1 {
                 shared.barrier.wait();

@@ -159,6 +159,31 @@ fn diverging_weights_stop_at_the_same_batch_on_any_threads() {
     }
 }
 
+/// Asks to stop once `0` batches have ended.
+struct StopAfter(usize);
+
+impl Observer for StopAfter {
+    fn batch_end(&mut self, _: usize) {
+        self.0 = self.0.saturating_sub(1);
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// A stop asked for after 7 batches ends the call after 7 batches, wherever the rounds begin
+/// (rounds of one batch included) and on any number of threads.
+#[test]
+fn a_stop_lands_on_the_same_batch_for_any_rounds() {
+    for (threads, len, alternate) in [(1, 100, false), (2, 1, false), (3, 2, true), (4, 7, true), (2, 3, false)] {
+        let (mut net, data, order) = problem([12, 18, 3], 100, 4);
+        let mut split = Split::new(&net, 4, threads);
+        let mut rounds = Alternate { solo: false, len, alternate };
+        let (done, stop) = split.batches(&mut net, &data, &order, 2..25, (0.5, 1.0), &mut rounds, 4, &mut StopAfter(7));
+        assert_eq!((done, stop), (7, Some(Stop::Asked)), "{threads} threads, rounds of {len}");
+    }
+}
+
 /// No thread passes the barrier before every party has arrived, whether they spin or sleep.
 #[test]
 fn the_barrier_lets_no_thread_past_before_all_arrive() {
