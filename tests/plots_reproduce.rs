@@ -4,6 +4,7 @@
 //! picture is written. Nielsen's run needs MNIST (`NEURALNET_DATA`), the others are built in.
 #![cfg(feature = "plot")]
 
+mod common;
 use neuralnet::reproduce::{Options, Report, run};
 use std::path::{Path, PathBuf};
 
@@ -52,8 +53,10 @@ fn assert_explained(dir: &Path, r: &Report) -> String {
 
 #[test]
 fn nielsen_quick_marks_the_published_accuracies_off_and_checks_the_orderings() {
-    let data = std::env::var_os("NEURALNET_DATA").map(PathBuf::from).filter(|d| d.join("mnist").is_dir());
-    let Some(data) = data else { return eprintln!("skipped: no MNIST in $NEURALNET_DATA") };
+    let Some(data) = common::mnist_dir("nielsen_quick_marks_the_published_accuracies_off_and_checks_the_orderings")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let r = quick("nielsen", dir.path(), Some(data));
     let md = assert_explained(dir.path(), &r);
