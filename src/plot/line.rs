@@ -122,8 +122,10 @@ fn draw<DB: DrawingBackend>(
                 .light_line_style(RGBColor(238, 238, 238))
                 .bold_line_style(RGBColor(215, 215, 215))
                 .draw()?;
+            // Segment by segment: a thick polyline's mitred joins shoot far past a sharp turn of a
+            // noisy curve, drawing values the data never reach.
             for (i, p) in d.pts.iter().enumerate() {
-                $chart.draw_series(LineSeries::new(p.iter().copied(), style(i)))?;
+                $chart.draw_series(p.windows(2).map(|w| PathElement::new(vec![w[0], w[1]], style(i))))?;
             }
             let points = d.pts.iter().flatten().map(|p| $chart.backend_coord(p)).collect();
             Geometry { plot: $chart.plotting_area().get_pixel_range(), legend, points }
@@ -172,6 +174,36 @@ mod tests {
         assert_eq!(LineData::new(Path::new("a.png"), &epochs, false).unwrap().x_ticks, [1.0, 2.0, 3.0]);
         let curve = [Series { label: "f".into(), x: vec![0.0, 0.25, 0.5], y: vec![1.0, 2.0, 3.0] }];
         assert!(LineData::new(Path::new("a.png"), &curve, false).unwrap().x_ticks.iter().any(|v| v.fract() != 0.0));
+    }
+
+    /// A noisy curve (sharp turns between 10⁻² and 10⁻⁶ on a log axis) is drawn within the rows
+    /// its values span: no spike below its lowest value.
+    #[test]
+    fn a_noisy_curve_draws_nothing_past_its_values() {
+        assert!(crate::plot::register_font());
+        let x: Vec<f64> = (0..2000).map(|i| i as f64 * 0.03).collect();
+        let y: Vec<f64> = (0..2000).map(|i| if i % 3 == 0 { 1e-2 } else { 1e-6 * (1.0 + (i % 7) as f64) }).collect();
+        let floor = [Series { label: "floor".into(), x: vec![0.0, 60.0], y: vec![1e-9, 1e-9] }];
+        let series = [vec![Series { label: "noisy".into(), x, y }], floor.to_vec()].concat();
+        let data = LineData::new(Path::new("a.png"), &series, true).unwrap();
+        let mut buf = vec![0u8; (LINE_SIZE.0 * LINE_SIZE.1 * 3) as usize];
+        let g = {
+            let root = BitMapBackend::with_buffer(&mut buf, LINE_SIZE).into_drawing_area();
+            draw(&root, &data, ["t", "x", "y"]).unwrap()
+        };
+        // The lowest pixel row the noisy curve may reach: its 1e-6 points, plus the stroke.
+        let lowest = g.points[..2000].iter().map(|p| p.1).max().unwrap() + 2;
+        let RGBColor(r, gr, b) = tab10(0);
+        let (xs, ys) = (g.plot.0.clone(), g.plot.1.clone());
+        for y in (lowest + 1)..ys.end {
+            for x in xs.clone() {
+                let k = 3 * (y as usize * LINE_SIZE.0 as usize + x as usize);
+                assert!(
+                    (buf[k], buf[k + 1], buf[k + 2]) != (r, gr, b),
+                    "the curve's colour at {x},{y}, below row {lowest}"
+                );
+            }
+        }
     }
 
     /// Six accuracy curves, the last ending in the top right corner of the plot (where the legend
