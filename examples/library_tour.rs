@@ -78,7 +78,8 @@ fn main() -> neuralnet::Result<()> {
         // The file holds the whole model: the network, the standardisation, the column names.
         let loaded = Model::load(&file)?;
         assert_eq!(loaded, trained.model, "the model read back equals the model trained");
-        let Predictions::Values { values, .. } = loaded.predict_table(&new_rows)? else {
+        // Strict: a category training did not see would be an error (this table has none).
+        let (Predictions::Values { values, .. }, _warnings) = loaded.predict_table(&new_rows, true)? else {
             unreachable!("a regression model predicts values")
         };
         for (row, y) in new_rows.rows.iter().zip(values) {

@@ -23,7 +23,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show a model's architecture, parameter count and metadata.
     Inspect(InspectArgs),
-    /// Predict with a saved model: CSV rows (written as CSV) or PNG/JPEG images (image models).
+    /// Predict with a saved model: table rows (CSV/TSV, gzip, Parquet; written as CSV) or PNG/JPEG
+    /// images (image models).
     Predict(PredictArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
@@ -78,7 +79,8 @@ pub struct EvalArgs {
     /// dataset the model was trained on]
     #[arg(long, conflicts_with = "csv")]
     pub dataset: Option<String>,
-    /// A CSV/TSV file with the model's feature and target columns (for models trained with --train).
+    /// A table (CSV/TSV, gzip, Parquet) with the model's feature and target columns (models trained
+    /// with --train).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Data directory.
@@ -93,6 +95,10 @@ pub struct EvalArgs {
     /// Threads (default: all cores).
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// A table's category that training did not see is an error (by default, a warning; the
+    /// row is encoded as none of the column's categories)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `neuralnet plot`.
@@ -166,12 +172,17 @@ pub struct PredictArgs {
     /// Model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// Inputs: CSV/TSV files (models trained on CSV) or PNG/JPEG images (image models).
+    /// Inputs: tables — CSV/TSV, gzip-compressed too, or Parquet — (models trained on tables) or
+    /// PNG/JPEG images (image models).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Write the predictions here (atomically) instead of to stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// A table's category that training did not see is an error (by default, a warning; the
+    /// row is encoded as none of the column's categories)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `neuralnet inspect`.

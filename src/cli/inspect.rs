@@ -18,7 +18,12 @@ fn eval_data(a: &EvalArgs, model: &Model) -> Result<(String, Dataset)> {
         let schema = model.preprocessing.schema.as_ref().ok_or_else(|| {
             Error::config("--csv", format!("model {} was not trained on CSV data; use --dataset", a.model.display()))
         })?;
-        return Ok((path.display().to_string(), schema.dataset(&Table::read(path)?)?));
+        let data = schema.read(&Table::read(path)?, a.strict)?;
+        data.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        if data.dropped > 0 {
+            eprintln!("warning: {}: {} rows without a target left out", path.display(), data.dropped);
+        }
+        return Ok((path.display().to_string(), data.dataset));
     }
     let name = dataset_name(a, model)?;
     let splits = load_named(&name, a.data_dir.as_deref())?;
@@ -129,9 +134,11 @@ pub fn inspect(a: InspectArgs) -> Result<ExitCode> {
         println!("features    {}", s.features.join(", "));
         println!("targets     {}", s.targets.join(", "));
         println!("task        {}", s.task);
+        println!("columns     (as fitted on the training split)");
+        super::columns::column_lines(s).iter().for_each(|l| println!("{l}"));
     }
     if pre.input.is_some() {
-        println!("inputs      standardised with the training split's mean and standard deviation");
+        println!("inputs      numeric ones standardised with the training split's mean and standard deviation");
     }
     for (k, v) in &model.extra {
         println!("{k:<11} {v}");

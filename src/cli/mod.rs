@@ -1,6 +1,7 @@
 //! The subcommands: each turns parsed arguments into library calls and prints the results.
 
 pub mod args;
+mod columns;
 mod inspect;
 mod predict;
 mod progress;

@@ -1,5 +1,6 @@
-//! `neuralnet predict`: CSV rows in, CSV out (the prediction and, for classification, one
-//! probability column per class); or PNG/JPEG images in, a header row and one line per image
+//! `neuralnet predict`: table rows in (CSV/TSV, gzip-compressed or not, or Parquet), CSV out (the
+//! prediction and, for classification, one probability column per class); or PNG/JPEG images in, a
+//! header row and one line per image
 //! (`file<TAB>class<TAB>probability`). All output is computed before anything is written, and a
 //! file given with `--out` is written atomically, so a failure leaves no partial output.
 
@@ -16,7 +17,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let model = Model::load(&a.model)?;
     let text = match model.preprocessing.image_shape {
         Some(shape) => predict_images(&model, shape, &a.inputs)?,
-        None => predict_tables(&model, &a.inputs)?,
+        None => predict_tables(&model, &a.inputs, a.strict)?,
     };
     match &a.out {
         Some(out) => neuralnet::atomic::write_atomic(out, text.as_bytes())?,
@@ -57,11 +58,14 @@ fn predict_images(model: &Model, shape: (usize, usize), inputs: &[PathBuf]) -> R
     Ok(text)
 }
 
-/// The rows of every input table, predicted, as one CSV text.
-fn predict_tables(model: &Model, inputs: &[PathBuf]) -> Result<String> {
+/// The rows of every input table, predicted, as one CSV text; a category training did not see
+/// is a warning on stderr, or with `strict` an error.
+fn predict_tables(model: &Model, inputs: &[PathBuf], strict: bool) -> Result<String> {
     let mut x = Vec::new();
     for path in inputs {
-        x.extend(model.features_of(&read_table(path)?)?);
+        let encoded = model.features_of(&read_table(path)?, strict)?;
+        encoded.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        x.extend(encoded.x);
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     let write_err = |e: csv::Error| anyhow::anyhow!("writing CSV: {e}");
@@ -91,13 +95,17 @@ fn predict_tables(model: &Model, inputs: &[PathBuf]) -> Result<String> {
     Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?)?)
 }
 
-/// An input table; an image given to a table model is refused with a word on why.
+/// An input table, read as [`Table::read`] reads training data (CSV/TSV, gzip-compressed or not,
+/// or Parquet); an image given to a table model is refused with a word on why.
 fn read_table(path: &Path) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if looks_like_image(&bytes) {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let peeked = std::fs::File::open(path).and_then(|f| f.take(8).read_to_end(&mut head));
+    peeked.map_err(|e| Error::io(path, e))?;
+    if looks_like_image(&head) {
         return Err(
             Error::format(path, "is an image, but this model takes CSV rows (it was not trained on images)").into()
         );
     }
-    Ok(Table::parse(&bytes, path)?)
+    Ok(Table::read(path)?)
 }

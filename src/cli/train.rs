@@ -41,6 +41,10 @@ pub fn run(a: TrainArgs, matches: &clap::ArgMatches) -> Result<ExitCode> {
         let task = data.preprocessing.schema.as_ref().map(|s| s.task.to_string()).unwrap_or_default();
         println!("task: {task} ({why}; set --task to choose)");
     }
+    if !a.quiet {
+        super::columns::summary(&data).iter().for_each(|l| println!("{l}"));
+    }
+    data.notes.iter().for_each(|n| eprintln!("warning: {n}"));
     let parts: Vec<String> = data.splits.parts().iter().map(|(n, d)| format!("{n} {}", d.len())).collect();
     let flag = Arc::new(AtomicBool::new(false));
     let sigint = signal_hook::consts::SIGINT;

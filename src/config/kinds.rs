@@ -149,3 +149,13 @@ impl From<Schedule> for String {
         s.to_string()
     }
 }
+
+/// Stop once the training loss has not fallen below its best by `tolerance` for `patience`
+/// epochs in a row (scikit-learn's default stopping rule: `tol`, `n_iter_no_change`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LossPlateau {
+    /// Least improvement that counts.
+    pub tolerance: f64,
+    /// Epochs without one before stopping.
+    pub patience: usize,
+}

@@ -34,7 +34,7 @@ mod plan;
 mod sections;
 mod source;
 
-pub use kinds::{MAX_HALVINGS, Precision, Sampling, Schedule};
+pub use kinds::{LossPlateau, MAX_HALVINGS, Precision, Sampling, Schedule};
 pub use plan::{NetworkSpec, Plan};
 pub use sections::{
     AdamSettings, DataConfig, LmSettings, MomentumSettings, MonitorConfig, NetworkConfig, OptimizerConfig,
@@ -92,8 +92,10 @@ pub const DEFAULT_EPOCHS: usize = 30;
 pub const TABULAR_EPOCHS: usize = 200;
 /// Early-stopping patience for CSV data when not given (scikit-learn's `n_iter_no_change`).
 pub const TABULAR_PATIENCE: usize = 10;
-/// Validation fraction for CSV data when not given (scikit-learn's `validation_fraction`).
-pub const TABULAR_VALIDATION_FRACTION: f64 = 0.1;
+pub use crate::preprocess::table::{MIN_VALIDATION_ROWS, TABULAR_VALIDATION_FRACTION};
+/// The training-loss plateau rule of small tables (scikit-learn's `tol`): an epoch whose loss is
+/// not below the best by this much counts as no improvement.
+pub const PLATEAU_TOLERANCE: f64 = 1e-4;
 /// Mini-batch size when not given (scikit-learn's `min(200, n)` is close; Keras uses 32).
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 /// Where an interrupted run writes its checkpoint when neither `checkpoint` nor `resume` names a

@@ -4,7 +4,9 @@
 //! (`"optimizer": "sgd", "eta": 3.0, "layers": [784, 30, 10], ...`).
 
 use super::kinds::{Precision, Sampling, Schedule};
-use super::{DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, TABULAR_EPOCHS, TABULAR_PATIENCE, TrainConfig};
+use super::{
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, LossPlateau, PLATEAU_TOLERANCE, TABULAR_EPOCHS, TABULAR_PATIENCE, TrainConfig,
+};
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::data::Splits;
@@ -94,6 +96,10 @@ pub struct Plan {
     /// Early-stopping patience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience: Option<usize>,
+    /// Stop on a plateau of the training loss (the default for tables too small for a
+    /// validation split).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_plateau: Option<LossPlateau>,
     /// Per-epoch evaluation switches (train, validation, test).
     pub monitor: [bool; 3],
     /// Classification or regression (CSV data only). When set, early stopping watches the
@@ -172,6 +178,14 @@ impl TrainConfig {
         if tabular && self.data.validation_fraction.is_none() {
             used.0.push("validation_fraction".into());
         }
+        // A table too small for a default validation split stops as scikit-learn does.
+        let small = tabular && splits.validation.is_none() && self.data.validation_fraction.is_none();
+        let first_order = !matches!(solver, Solver::Lm { .. });
+        let loss_plateau = (small && first_order && patience.is_none() && monitor[0] && self.schedule.eta.is_none())
+            .then(|| {
+                used.0.push("loss_plateau".into());
+                LossPlateau { tolerance: PLATEAU_TOLERANCE, patience: TABULAR_PATIENCE }
+            });
         if tabular && self.data.task.is_none() {
             used.0.push("task".into());
         }
@@ -193,6 +207,7 @@ impl TrainConfig {
             precision: t.precision.unwrap_or_default(),
             schedule,
             patience,
+            loss_plateau,
             monitor,
             task: tabular
                 .then(|| if splits.train.is_classification() { Task::Classification } else { Task::Regression }),

@@ -6,6 +6,7 @@
 
 use crate::activation::Activation;
 use crate::cost::Cost;
+use crate::data::columns::MissingPolicy;
 use crate::data::csv::{Task, one_or_many, split_names};
 use crate::init::Init;
 use crate::optim::{LmSolve, Optimizer};
@@ -24,6 +25,11 @@ fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
 fn parse_targets(s: &str) -> Result<Vec<String>, String> {
     let names = split_names(s);
     if names.is_empty() { Err("expected column names, e.g. --target species".into()) } else { Ok(names) }
+}
+
+fn parse_columns(s: &str) -> Result<Vec<String>, String> {
+    let names = split_names(s);
+    if names.is_empty() { Err("expected column names, e.g. --ignore id,name".into()) } else { Ok(names) }
 }
 
 fn parse_positive(s: &str) -> Result<usize, String> {
@@ -48,10 +54,12 @@ pub struct DataConfig {
     /// Use only the first N training samples [default: all]
     #[arg(long = "train-size", id = "data.train_size", value_name = "N")]
     pub train_size: Option<usize>,
-    /// Training data: a CSV/TSV file with a header row (instead of --dataset)
+    /// Training data: a table with a header row — CSV/TSV (gzip-compressed too) or Parquet
+    /// (instead of --dataset)
     #[arg(long = "train", id = "data.train", value_name = "FILE")]
     pub train: Option<PathBuf>,
-    /// Test data: a CSV/TSV file with the same columns as --train [default: none]
+    /// Test data: a table (CSV/TSV, gzip, Parquet) with the same columns as --train [default:
+    /// none]
     #[arg(long = "test", id = "data.test", value_name = "FILE")]
     pub test: Option<PathBuf>,
     /// Target column(s) of the CSV data, comma-separated (in TOML a string or a list)
@@ -67,6 +75,25 @@ pub struct DataConfig {
     /// Fraction of the CSV training rows held out for testing, without --test [default: 0]
     #[arg(long = "test-fraction", id = "data.test_fraction", value_name = "F")]
     pub test_fraction: Option<f64>,
+    /// Table columns to leave out, comma-separated [default: none; constant columns and text
+    /// columns with a different value in every row are left out too]
+    #[arg(long = "ignore", id = "data.ignore", value_name = "COLUMN[,COLUMN...]", value_parser = parse_columns)]
+    #[serde(deserialize_with = "one_or_many")]
+    pub ignore: Option<::std::vec::Vec<String>>,
+    /// Table columns to one-hot encode even when their cells are numbers [default: text columns]
+    #[arg(long = "categorical", id = "data.categorical", value_name = "COLUMN[,COLUMN...]", value_parser = parse_columns)]
+    #[serde(deserialize_with = "one_or_many")]
+    pub categorical: Option<::std::vec::Vec<String>>,
+    /// Table columns to read as numbers (a cell that is not one is an error) [default: columns
+    /// whose every cell is a number]
+    #[arg(long = "numeric", id = "data.numeric", value_name = "COLUMN[,COLUMN...]", value_parser = parse_columns)]
+    #[serde(deserialize_with = "one_or_many")]
+    pub numeric: Option<::std::vec::Vec<String>>,
+    /// Missing cells (empty, NA, NaN, null, ?): impute (numeric: training median and a missing
+    /// indicator; categorical: its own category; a row without a target is dropped) or error
+    /// [default: impute]
+    #[arg(long = "missing", id = "data.missing", value_name = "POLICY")]
+    pub missing: Option<MissingPolicy>,
 }
 
 /// `[network]`: layer sizes, activations, cost and the initial weights.

@@ -1,7 +1,8 @@
 //! Reading the data a configuration names ([`Data::load`]): a dataset by name, or a CSV/TSV
 //! table with its fitted preprocessing.
 
-use super::{TABULAR_VALIDATION_FRACTION, TrainConfig};
+use super::TrainConfig;
+use crate::data::columns::ColumnOptions;
 use crate::data::load_named;
 use crate::error::Result;
 use crate::preprocess::Data;
@@ -26,9 +27,15 @@ impl Data {
                 test: c.test.clone(),
                 targets: c.target.clone().unwrap_or_default(),
                 task: c.task,
-                validation_fraction: c.validation_fraction.unwrap_or(TABULAR_VALIDATION_FRACTION),
+                validation_fraction: c.validation_fraction,
                 test_fraction: c.test_fraction.unwrap_or(0.0),
                 seed: config.training.seed.unwrap_or(1),
+                columns: ColumnOptions {
+                    ignore: c.ignore.clone().unwrap_or_default(),
+                    categorical: c.categorical.clone().unwrap_or_default(),
+                    numeric: c.numeric.clone().unwrap_or_default(),
+                    missing: c.missing.unwrap_or_default(),
+                },
             })?,
             None => Data::from(load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?),
         };

@@ -1,14 +1,18 @@
 //! Datasets: a [`Dataset`] is n samples with features x (n × d) and targets y (n × k), row-major
-//! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders: [`idx`] (MNIST-format files), [`csv`] (CSV/TSV tables, read as [`table`]s),
+//! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders: [`idx`] (MNIST-format files), [`csv`] (tables: CSV/TSV, gzip-compressed or not, and [`parquet`], read as [`table`]s, their
+//! columns typed and fitted in [`columns`] and read through a [`schema`]),
 //! [`image`] (PNG/JPEG digits), [`builtin`] (datasets embedded in the binary) and [`locate`] (the
 //! data-directory rules); [`fetch`] downloads.
 
 pub mod builtin;
+pub mod columns;
 pub mod csv;
 pub mod fetch;
 pub mod idx;
 pub mod image;
 pub mod locate;
+pub mod parquet;
+pub mod schema;
 pub mod table;
 
 use crate::error::{Error, Result};

@@ -4,8 +4,11 @@
 //! file, the line (1-based, the header is line 1) and the column. Numbers are read from the cells
 //! on request: an empty cell, `NA`, `NaN` or an infinite value is an error, never guessed.
 
+use super::parquet;
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Cells read as a missing value (compared case-insensitively), besides the empty cell.
@@ -31,10 +34,38 @@ pub fn delimiter(path: &Path, header_line: &str) -> u8 {
 }
 
 impl Table {
-    /// Reads `path`; see [`Table::parse`].
+    /// Reads `path`, telling its format by its content: a Parquet file (starting and ending with
+    /// `PAR1`, or starting so and not text: cut short) is read by [`parquet::read`]; a
+    /// gzip-compressed one is decompressed and parsed as CSV/TSV, its delimiter chosen by the name
+    /// without the `.gz` (`x.tsv.gz` is tab-separated); anything else is CSV/TSV text, see
+    /// [`Table::parse`]. Errors name `path`.
     pub fn read(path: &Path) -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Table::parse(&bytes, path)
+        let io = |e| Error::io(path, e);
+        let mut file = File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let magic = parquet::MAGIC;
+        if bytes.starts_with(magic) && (bytes.ends_with(magic) || std::str::from_utf8(&bytes).is_err()) {
+            return parquet::read(file, path);
+        }
+        if !bytes.starts_with(&[0x1f, 0x8b]) {
+            return Table::parse(&bytes, path);
+        }
+        let mut text = Vec::new();
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut text)
+            .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+        if text.starts_with(magic) {
+            return Err(Error::format(path, "gzip-compressed Parquet is not read; decompress it first"));
+        }
+        let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        let inner = if gz { path.with_extension("") } else { path.to_path_buf() };
+        let mut table = Table::parse(&text, &inner).map_err(|e| match e {
+            Error::Format { what, .. } => Error::format(path, what),
+            other => other,
+        })?;
+        table.path = path.to_path_buf();
+        Ok(table)
     }
 
     /// Parses delimited text. Errors (naming `path` and the line): an empty file, a header with an
@@ -103,21 +134,22 @@ impl Table {
         })
     }
 
-    /// The numbers in feature columns `cols`, row-major (rows × cols.len()). A missing,
-    /// non-numeric or non-finite cell is an error naming the file, line and column.
+    /// The numbers in feature columns `cols` of every row, row-major (rows × cols.len()). A
+    /// missing, non-numeric or non-finite cell is an error naming the file, line and column.
     pub fn numbers(&self, cols: &[usize]) -> Result<Vec<f32>> {
-        self.numbers_of(cols, Role::Feature)
+        self.numbers_of(cols, 0..self.len(), Role::Feature)
     }
 
-    /// The numbers in the regression target columns `cols`, as [`Table::numbers`]; a cell that
-    /// is not a number is an error that names the target.
-    pub fn targets(&self, cols: &[usize]) -> Result<Vec<f32>> {
-        self.numbers_of(cols, Role::Target)
+    /// The numbers in the regression target columns `cols` of the rows `rows`, as
+    /// [`Table::numbers`]; a cell that is not a number is an error that names the target.
+    pub fn targets_of(&self, cols: &[usize], rows: &[usize]) -> Result<Vec<f32>> {
+        self.numbers_of(cols, rows.iter().copied(), Role::Target)
     }
 
-    fn numbers_of(&self, cols: &[usize], role: Role) -> Result<Vec<f32>> {
+    fn numbers_of(&self, cols: &[usize], rows: impl Iterator<Item = usize>, role: Role) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(self.len() * cols.len());
-        for (line, cells) in &self.rows {
+        for r in rows {
+            let (line, cells) = &self.rows[r];
             for &c in cols {
                 out.push(self.number(&cells[c], *line, c, role)?);
             }
@@ -147,12 +179,12 @@ impl Table {
         }
     }
 
-    /// The class-label cells of column `col`, as canonical class names ([`class_name`]); a missing
-    /// cell is an error naming the line.
-    pub fn labels(&self, col: usize) -> Result<Vec<String>> {
-        self.rows
-            .iter()
-            .map(|(line, cells)| {
+    /// The class-label cells of column `col` in the rows `rows`, as canonical class names
+    /// ([`class_name`]); a missing cell is an error naming the line.
+    pub fn labels_of(&self, col: usize, rows: &[usize]) -> Result<Vec<String>> {
+        rows.iter()
+            .map(|&r| {
+                let (line, cells) = &self.rows[r];
                 let cell = &cells[col];
                 if is_missing(cell) {
                     return Err(Error::format(
@@ -201,7 +233,9 @@ fn csv_error(e: &csv::Error) -> String {
     }
 }
 
-fn is_missing(cell: &str) -> bool {
+/// Whether `cell` is a missing value: empty, or `NA`, `N/A`, `NaN`, `null`, `None` or `?` (any
+/// case).
+pub fn is_missing(cell: &str) -> bool {
     cell.is_empty() || MISSING.iter().any(|m| cell.eq_ignore_ascii_case(m))
 }
 
@@ -267,7 +301,7 @@ mod tests {
             err(table("a,b\n1,\n").unwrap().numbers(&[0, 1]))
                 .contains("line 2, column 'b': missing value (an empty cell)")
         );
-        let target = err(table("y\n1\nhigh\n").unwrap().targets(&[0]));
+        let target = err(table("y\n1\nhigh\n").unwrap().targets_of(&[0], &[0, 1]));
         assert!(target.contains("line 3, column 'y': 'high' is not a number (the regression target 'y'"), "{target}");
     }
 }

@@ -14,6 +14,7 @@ pub use io::{FORMAT, MAX_MODEL_BYTES};
 use crate::activation::Activation;
 use crate::atomic::write_atomic;
 use crate::data::Dataset;
+use crate::data::columns::Encoded;
 use crate::data::csv::{Table, Task};
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, argmax, evaluate};
@@ -142,13 +143,15 @@ impl Model {
         })
     }
 
-    /// The feature rows of `table`: by column name when the model knows its columns, else every
-    /// column (their number must be the model's input width).
-    pub fn features_of(&self, table: &Table) -> Result<Vec<f32>> {
+    /// The inputs of the rows of `table`: by column name when the model knows its columns (each
+    /// column encoded as in training; a category training did not see is all zeros and a
+    /// warning, or with `strict` an error), else every column as a number (their number must be
+    /// the model's input width).
+    pub fn features_of(&self, table: &Table, strict: bool) -> Result<Encoded> {
         match &self.preprocessing.schema {
-            Some(s) => s.features_of(table),
+            Some(s) => s.inputs_of(table, strict),
             None if table.columns.len() == self.network.n_inputs() => {
-                table.numbers(&(0..table.columns.len()).collect::<Vec<_>>())
+                Ok(Encoded { x: table.numbers(&(0..table.columns.len()).collect::<Vec<_>>())?, warnings: Vec::new() })
             }
             None => Err(Error::format(
                 &table.path,
@@ -157,9 +160,10 @@ impl Model {
         }
     }
 
-    /// Predictions for the rows of `table`, read by column name.
-    pub fn predict_table(&self, table: &Table) -> Result<Predictions> {
-        self.predict(&self.features_of(table)?)
+    /// Predictions for the rows of `table`, read by column name, and the encoding's warnings.
+    pub fn predict_table(&self, table: &Table, strict: bool) -> Result<(Predictions, Vec<String>)> {
+        let Encoded { x, warnings } = self.features_of(table, strict)?;
+        Ok((self.predict(&x)?, warnings))
     }
 
     /// Loss and accuracy (or MSE and MAE) on `data`, whose features are raw (the preprocessing is
@@ -172,12 +176,18 @@ impl Model {
         Ok(evaluate(&self.network, &data, &mut ws))
     }
 
-    /// Loss and accuracy (or MSE and MAE) on a table holding the model's feature and target columns.
-    pub fn evaluate_table(&self, table: &Table, threads: usize) -> Result<Metrics> {
+    /// Loss and accuracy (or MSE and MAE) on the rows of a table that have the model's target
+    /// columns, with what reading it had to say (rows without a target, unseen categories).
+    pub fn evaluate_table(&self, table: &Table, threads: usize, strict: bool) -> Result<(Metrics, Vec<String>)> {
         let schema = self.preprocessing.schema.as_ref().ok_or_else(|| {
             Error::format(&table.path, "the model was not trained on a table; evaluate it on its dataset")
         })?;
-        self.evaluate(&schema.dataset(table)?, threads)
+        let data = schema.read(table, strict)?;
+        let mut notes = data.warnings;
+        if data.dropped > 0 {
+            notes.push(format!("{}: {} rows without a target left out", table.path.display(), data.dropped));
+        }
+        Ok((self.evaluate(&data.dataset, threads)?, notes))
     }
 
     /// Refuses data whose width does not fit the network.

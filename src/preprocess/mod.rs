@@ -42,6 +42,10 @@ pub struct Data {
     pub preprocessing: Preprocessing,
     /// Why the task was chosen, when it was inferred from a CSV target column.
     pub task_reason: Option<String>,
+    /// Rows of the tables left out for a missing target.
+    pub dropped_rows: usize,
+    /// What reading the tables had to say (categories of the test file training did not see).
+    pub notes: Vec<String>,
 }
 
 impl Data {
@@ -55,6 +59,6 @@ impl From<Splits> for Data {
     /// In-memory splits, used as given (an image dataset keeps its image shape).
     fn from(splits: Splits) -> Data {
         let preprocessing = Preprocessing { image_shape: splits.image_shape, ..Default::default() };
-        Data { splits, preprocessing, task_reason: None }
+        Data { splits, preprocessing, task_reason: None, dropped_rows: 0, notes: Vec::new() }
     }
 }

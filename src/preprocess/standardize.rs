@@ -34,6 +34,16 @@ impl Standardizer {
         Standardizer { mean: mean.iter().map(|&m| m as f32).collect(), std }
     }
 
+    /// [`Standardizer::fit`] on the inputs with `scaled[j]`; the others (one-hot and indicator
+    /// inputs) are kept as they are (mean 0, std 1).
+    pub fn fit_masked(values: &[f32], scaled: &[bool]) -> Self {
+        let mut s = Standardizer::fit(values, scaled.len());
+        for (j, _) in scaled.iter().enumerate().filter(|(_, keep)| !**keep) {
+            (s.mean[j], s.std[j]) = (0.0, 1.0);
+        }
+        s
+    }
+
     /// Applies x ← (x − mean)/std to every row of row-major `values`.
     pub fn apply(&self, values: &mut [f32]) {
         for row in values.chunks_exact_mut(self.mean.len()) {

@@ -53,6 +53,8 @@ pub enum StopReason {
     EarlyStopping,
     /// `halve-on-plateau` halved η 7 times.
     ScheduleExhausted,
+    /// The training loss stopped improving (the rule of tables too small for a validation split).
+    LossPlateau,
     /// An observer asked to stop.
     Observer,
     /// Levenberg–Marquardt: μ exceeded its maximum.
@@ -69,6 +71,7 @@ impl std::fmt::Display for StopReason {
             StopReason::EpochLimit => "all epochs ran",
             StopReason::EarlyStopping => "early stopping: no better validation score for `patience` epochs",
             StopReason::ScheduleExhausted => "halve-on-plateau halved η 7 times",
+            StopReason::LossPlateau => "the training loss stopped improving",
             StopReason::Observer => "asked to stop",
             StopReason::MuMax => "μ exceeded its maximum",
             StopReason::MinGrad => "the gradient norm fell below its minimum",

@@ -7,7 +7,7 @@ use super::checkpoint::{self, Run};
 use super::events::{EpochStats, Observer, StopReason};
 use super::float::TrainFloat;
 use super::state::{Best, TrainState};
-use crate::config::{MAX_HALVINGS, Plan, Schedule};
+use crate::config::{LossPlateau, MAX_HALVINGS, Plan, Schedule};
 use crate::error::{Error, Result};
 use crate::float::Scalar;
 use crate::network::Network;
@@ -40,6 +40,9 @@ pub(crate) fn for_plan<F: Scalar>(plan: &Plan) -> Vec<Box<dyn Policy<F>>> {
     }
     if let Some(patience) = plan.patience {
         policies.push(Box::new(EarlyStopping { patience }));
+    }
+    if let Some(rule) = plan.loss_plateau {
+        policies.push(Box::new(rule));
     }
     policies
 }
@@ -115,6 +118,21 @@ impl<F: Scalar> Policy<F> for EarlyStopping {
     fn epoch_end(&mut self, end: &EpochEnd<F>, state: &mut TrainState<F>) -> Option<StopReason> {
         end.score?;
         (state.since_best >= self.patience).then_some(StopReason::EarlyStopping)
+    }
+}
+
+/// scikit-learn's stopping rule on the training loss: an epoch whose loss is above the best so far
+/// minus the tolerance counts as no improvement; after `patience` such epochs in a row, stop. The
+/// count is taken from the recorded epochs, so a resumed run stops where an uninterrupted one does.
+impl<F: Scalar> Policy<F> for LossPlateau {
+    fn epoch_end(&mut self, end: &EpochEnd<F>, state: &mut TrainState<F>) -> Option<StopReason> {
+        let losses = state.epochs.iter().chain([end.stats]).filter_map(|e| e.train.map(|m| m.loss));
+        let (mut best, mut without) = (f64::INFINITY, 0);
+        for loss in losses {
+            without = if loss > best - self.tolerance { without + 1 } else { 0 };
+            best = best.min(loss);
+        }
+        (without >= self.patience).then_some(StopReason::LossPlateau)
     }
 }
 

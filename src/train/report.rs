@@ -5,6 +5,7 @@
 
 use super::events::{EpochStats, History, StopReason, Warning};
 use crate::config::Plan;
+use crate::data::columns::Column;
 use crate::metrics::Metrics;
 use crate::preprocess::Data;
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,13 @@ pub struct DataSummary {
     /// targets' units either way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets_standardized: Option<bool>,
+    /// Every column but the targets as typed and fitted on the training split (CSV data): type,
+    /// missing and distinct values, categories, median, why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<Column>>,
+    /// Rows left out for a missing target (CSV data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_rows: Option<usize>,
 }
 
 /// One epoch (Levenberg–Marquardt: one iteration) in the report.
@@ -192,6 +200,8 @@ impl Report {
                 task_inferred_from: data.task_reason.clone().filter(|_| tabular.is_some()),
                 features_standardized: tabular.map(|_| data.preprocessing.input.is_some()),
                 targets_standardized: tabular.map(|_| targets_standardized),
+                columns: schema.map(|s| s.columns.clone()),
+                dropped_rows: tabular.map(|_| data.dropped_rows),
             },
             epochs: history.epochs.iter().map(EpochEntry::from).collect(),
             final_figures: Final {
