@@ -6,10 +6,31 @@ use crate::data::columns::ColumnOptions;
 use crate::data::load_named;
 use crate::error::Result;
 use crate::preprocess::Data;
-use crate::preprocess::table::{CsvOptions, load};
+use crate::preprocess::table::{CsvOptions, TableOptions, load};
 
 /// The dataset a configuration without data settings trains on.
 pub const DEFAULT_DATASET: &str = "digits";
+
+impl TrainConfig {
+    /// How this configuration reads a training table: its `[data]` target, task, fractions and
+    /// column settings, and the run's seed.
+    pub fn table_options(&self) -> TableOptions {
+        let c = &self.data;
+        TableOptions {
+            targets: c.target.clone().unwrap_or_default(),
+            task: c.task,
+            validation_fraction: c.validation_fraction,
+            test_fraction: c.test_fraction.unwrap_or(0.0),
+            seed: self.training.seed.unwrap_or(1),
+            columns: ColumnOptions {
+                ignore: c.ignore.clone().unwrap_or_default(),
+                categorical: c.categorical.clone().unwrap_or_default(),
+                numeric: c.numeric.clone().unwrap_or_default(),
+                missing: c.missing.unwrap_or_default(),
+            },
+        }
+    }
+}
 
 impl Data {
     /// Loads what `config.data` names: a CSV/TSV file (`train`, with `test`, `target`, `task`
@@ -22,21 +43,9 @@ impl Data {
     fn load_named_or_table(config: &TrainConfig) -> Result<Data> {
         let c = &config.data;
         let mut data = match &c.train {
-            Some(train) => load(&CsvOptions {
-                train: train.clone(),
-                test: c.test.clone(),
-                targets: c.target.clone().unwrap_or_default(),
-                task: c.task,
-                validation_fraction: c.validation_fraction,
-                test_fraction: c.test_fraction.unwrap_or(0.0),
-                seed: config.training.seed.unwrap_or(1),
-                columns: ColumnOptions {
-                    ignore: c.ignore.clone().unwrap_or_default(),
-                    categorical: c.categorical.clone().unwrap_or_default(),
-                    numeric: c.numeric.clone().unwrap_or_default(),
-                    missing: c.missing.unwrap_or_default(),
-                },
-            })?,
+            Some(train) => {
+                load(&CsvOptions { train: train.clone(), test: c.test.clone(), table: config.table_options() })?
+            }
             None => Data::from(load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?),
         };
         if let Some(n) = c.train_size {

@@ -161,6 +161,31 @@ impl Column {
         Ok(column)
     }
 
+    /// Types and fits a column of numbers, `values` being its training rows, as [`Column::fit`]
+    /// does the column of their shortest texts: left out when listed in `--ignore` or constant,
+    /// else numeric (no cell is missing). `--categorical` needs the column's text: an error.
+    pub fn fit_values(name: &str, values: &[f32], opts: &ColumnOptions) -> Result<Column> {
+        if opts.categorical.iter().any(|c| c == name) {
+            let why = format!("column '{name}' is numbers here; categorical columns need a table of text cells");
+            return Err(Error::config("--categorical", why));
+        }
+        let distinct = values.iter().map(|v| v.to_bits()).collect::<BTreeSet<u32>>().len();
+        let mut column = Column::plain_numeric(name);
+        column.distinct = distinct;
+        let present: Vec<String> = values.iter().take(1).map(f32::to_string).collect();
+        let present: Vec<&str> = present.iter().map(String::as_str).collect();
+        let (kind, note) = if values.is_empty() {
+            (ColumnType::Ignored, Some("no rows".into()))
+        } else {
+            column.infer(&present, opts)
+        };
+        (column.kind, column.note) = (kind, note);
+        if kind == ColumnType::Numeric {
+            column.median = Some(median(values.to_vec()));
+        }
+        Ok(column)
+    }
+
     /// The column's type from its present cells and the user's lists, and a note on why.
     fn infer(&self, present: &[&str], opts: &ColumnOptions) -> (ColumnType, Option<String>) {
         let named = |list: &[String]| list.contains(&self.name);
@@ -201,16 +226,7 @@ impl Column {
                 values.push(number(cell).ok_or_else(|| not_a_number(table, r, col))? as f32);
             }
         }
-        values.sort_by(f32::total_cmp);
-        let mid = values.len() / 2;
-        let median = if values.is_empty() {
-            0.0
-        } else if values.len() % 2 == 1 {
-            values[mid]
-        } else {
-            ((values[mid - 1] as f64 + values[mid] as f64) / 2.0) as f32
-        };
-        self.median = Some(median);
+        self.median = Some(median(values));
         self.indicator = self.missing > 0;
         Ok(())
     }
@@ -352,6 +368,17 @@ pub fn encode(table: &Table, columns: &[Column], cols: &[usize], rows: &[usize],
         })
         .collect();
     Ok(Encoded { x, warnings })
+}
+
+/// The median of `values` (the mean of the middle two for an even count; 0 for none).
+fn median(mut values: Vec<f32>) -> f32 {
+    values.sort_by(f32::total_cmp);
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[mid],
+        _ => ((values[mid - 1] as f64 + values[mid] as f64) / 2.0) as f32,
+    }
 }
 
 /// The error for a missing cell where none may be.

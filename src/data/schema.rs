@@ -181,6 +181,23 @@ impl Schema {
         encode(table, &at.columns, &at.cols, &(0..table.len()).collect::<Vec<_>>(), strict)
     }
 
+    /// The inputs of the rows of a matrix `x` of numbers whose columns are this schema's columns
+    /// in order, each row `self.columns.len()` wide (as a table of numbers trained it): the
+    /// columns left out are dropped. A categorical column needs a table: an error.
+    pub fn inputs_of_matrix(&self, x: &[f32]) -> Result<Vec<f32>> {
+        let width = self.columns.len();
+        if let Some(c) = self.columns.iter().find(|c| !matches!(c.kind, ColumnType::Numeric | ColumnType::Ignored)) {
+            let what = format!("column '{}' is {}: the model reads a table of text cells, not numbers", c.name, c.kind);
+            return Err(Error::Shape { op: "predict on a matrix".into(), expected: "a table".into(), got: what });
+        }
+        if width == 0 || x.len() % width != 0 {
+            let (expected, got) = (format!("rows of {width} columns"), format!("{} values", x.len()));
+            return Err(Error::Shape { op: "predict on a matrix".into(), expected, got });
+        }
+        let used: Vec<usize> = (0..width).filter(|&j| self.columns[j].kind != ColumnType::Ignored).collect();
+        Ok(x.chunks_exact(width).flat_map(|row| used.iter().map(move |&j| row[j])).collect())
+    }
+
     /// The dataset of the rows of `table` that have every target (features encoded, unscaled).
     /// Class labels unknown to the schema are errors naming the line.
     pub fn read(&self, table: &Table, strict: bool) -> Result<TableData> {
@@ -208,7 +225,7 @@ impl Schema {
     }
 
     /// The class index of each row's label; a label training did not have is an error.
-    fn class_ids(&self, table: &Table, col: usize, rows: &[usize], names: &[String]) -> Result<Vec<u32>> {
+    pub(crate) fn class_ids(&self, table: &Table, col: usize, rows: &[usize], names: &[String]) -> Result<Vec<u32>> {
         let labels = table.labels_of(col, rows)?;
         labels
             .iter()

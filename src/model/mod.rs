@@ -160,6 +160,16 @@ impl Model {
         }
     }
 
+    /// Predictions for the rows of a matrix of numbers `x` whose columns are the model's features
+    /// in the training order, left-out ones included (a model trained on a matrix or a table of
+    /// numbers), or, for models that do not know their columns, the network's inputs.
+    pub fn predict_matrix(&self, x: &[f32]) -> Result<Predictions> {
+        match &self.preprocessing.schema {
+            Some(s) => self.predict(&s.inputs_of_matrix(x)?),
+            None => self.predict(x),
+        }
+    }
+
     /// Predictions for the rows of `table`, read by column name, and the encoding's warnings.
     pub fn predict_table(&self, table: &Table, strict: bool) -> Result<(Predictions, Vec<String>)> {
         let Encoded { x, warnings } = self.features_of(table, strict)?;

@@ -4,6 +4,7 @@
 //! [`table`] reads a CSV table into such data; `standardize` holds the standardisation, of
 //! inputs and of regression targets (trained on, then folded into the output layer).
 
+pub mod matrix;
 mod standardize;
 pub mod table;
 
