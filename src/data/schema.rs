@@ -190,7 +190,7 @@ impl Schema {
             let what = format!("column '{}' is {}: the model reads a table of text cells, not numbers", c.name, c.kind);
             return Err(Error::Shape { op: "predict on a matrix".into(), expected: "a table".into(), got: what });
         }
-        if width == 0 || x.len() % width != 0 {
+        if width == 0 || !x.len().is_multiple_of(width) {
             let (expected, got) = (format!("rows of {width} columns"), format!("{} values", x.len()));
             return Err(Error::Shape { op: "predict on a matrix".into(), expected, got });
         }
