@@ -1,0 +1,23 @@
+"""neuralnet: feedforward neural networks trained by backpropagation, backed by a Rust core.
+
+- ``neuralnet.MLPClassifier`` / ``neuralnet.MLPRegressor``: scikit-learn estimators (need
+  scikit-learn installed).
+- ``neuralnet.mnist_loader``, ``neuralnet.network``, ``neuralnet.network2``: Nielsen's API from
+  *Neural Networks and Deep Learning*, so his driver code runs with its import line changed.
+- ``neuralnet.Model``: a trained model as the model file holds it (``Model.load(path)``).
+"""
+from ._core import Model, __version__, available_threads, load_dataset
+
+__all__ = ["Model", "MLPClassifier", "MLPRegressor", "available_threads", "load_dataset",
+           "mnist_loader", "network", "network2", "__version__"]
+
+
+def __getattr__(name):
+    # The estimators import scikit-learn, which the notes' API does not need: load them on use.
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from . import sklearn as _sklearn
+        return getattr(_sklearn, name)
+    if name in ("mnist_loader", "network", "network2"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'neuralnet' has no attribute {name!r}")
