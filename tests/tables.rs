@@ -156,3 +156,25 @@ fn bad_tables_give_one_line_and_no_output() {
         assert!(!out.exists(), "{path}: no model written");
     }
 }
+
+/// `--loss-tolerance`/`--loss-patience` stop any first-order run on a training-loss plateau: with
+/// a tolerance no epoch can beat, a run stops after exactly `patience` epochs past the first; the
+/// rule needs the training loss and refuses LM.
+#[test]
+fn the_training_loss_rule_is_a_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.json");
+    let p = penguins();
+    let base = ["train", "--train", p.to_str().unwrap(), "--target", "species", "--epochs", "50"];
+    let rule = ["--loss-tolerance", "1e9", "--loss-patience", "3", "--report", r.to_str().unwrap()];
+    let (code, _, err) = outcome(&[&base[..], &rule, &["--validation-fraction", "0.2"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let fin = &report(&r)["final"];
+    assert_eq!((fin["epochs"].as_u64(), fin["stop_reason"].as_str()), (Some(4), Some("loss-plateau")), "{fin}");
+    for (extra, says) in [(&["--optimizer", "lm"][..], "not lm"), (&["--no-monitor-train"], "training split monitored")]
+    {
+        let (code, _, err) = outcome(&[&base[..], &rule, extra].concat());
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--loss-tolerance") && err.contains(says), "{err}");
+    }
+}

@@ -34,6 +34,10 @@ impl TrainConfig {
         let eps = o.adam.epsilon;
         require(positive(eps), "--epsilon", || format!("must be a positive number, got {}", eps.unwrap_or(0.0)))?;
         require(self.schedule.patience != Some(0), "--patience", || "must be at least 1".into())?;
+        require(self.schedule.loss_patience != Some(0), "--loss-patience", || "must be at least 1".into())?;
+        require(self.schedule.loss_tolerance.is_none_or(|t| t.is_finite() && t >= 0.0), "--loss-tolerance", || {
+            "must be a number of at least 0".into()
+        })?;
         let scale = self.network.init_scale;
         let why = || format!("must be a positive number, got {}", scale.unwrap_or(0.0));
         require(positive(scale), "--init-scale", why)?;

@@ -133,6 +133,40 @@ impl Plan {
     }
 }
 
+impl TrainConfig {
+    /// The training-loss plateau rule: as `loss_tolerance`/`loss_patience` say when either is
+    /// given (training monitored, first-order optimizers); else, for a table too small for a
+    /// default validation split and with no other stopping rule, scikit-learn's default rule,
+    /// recorded as a default.
+    fn loss_plateau(
+        &self,
+        splits: &Splits,
+        solver: &Solver,
+        patience: Option<usize>,
+        monitor: [bool; 3],
+        used: &mut Defaults,
+    ) -> Result<Option<LossPlateau>> {
+        let s = &self.schedule;
+        let first_order = !matches!(solver, Solver::Lm { .. });
+        if s.loss_tolerance.is_some() || s.loss_patience.is_some() {
+            let flag = if s.loss_tolerance.is_some() { "--loss-tolerance" } else { "--loss-patience" };
+            if !first_order {
+                return Err(Error::config(flag, "watches the loss between epochs of a first-order optimizer, not lm"));
+            }
+            if !monitor[0] {
+                return Err(Error::config(flag, "watches the training loss; keep the training split monitored"));
+            }
+            let tolerance = s.loss_tolerance.unwrap_or(PLATEAU_TOLERANCE);
+            return Ok(Some(LossPlateau { tolerance, patience: s.loss_patience.unwrap_or(TABULAR_PATIENCE) }));
+        }
+        let small = self.data.train.is_some() && splits.validation.is_none() && self.data.validation_fraction.is_none();
+        Ok((small && first_order && patience.is_none() && monitor[0] && s.eta.is_none()).then(|| {
+            used.0.push("loss_plateau".into());
+            LossPlateau { tolerance: PLATEAU_TOLERANCE, patience: TABULAR_PATIENCE }
+        }))
+    }
+}
+
 /// Records the names of the defaults a resolution applies.
 struct Defaults(Vec<String>);
 
@@ -178,14 +212,7 @@ impl TrainConfig {
         if tabular && self.data.validation_fraction.is_none() {
             used.0.push("validation_fraction".into());
         }
-        // A table too small for a default validation split stops as scikit-learn does.
-        let small = tabular && splits.validation.is_none() && self.data.validation_fraction.is_none();
-        let first_order = !matches!(solver, Solver::Lm { .. });
-        let loss_plateau = (small && first_order && patience.is_none() && monitor[0] && self.schedule.eta.is_none())
-            .then(|| {
-                used.0.push("loss_plateau".into());
-                LossPlateau { tolerance: PLATEAU_TOLERANCE, patience: TABULAR_PATIENCE }
-            });
+        let loss_plateau = self.loss_plateau(splits, &solver, patience, monitor, &mut used)?;
         if tabular && self.data.task.is_none() {
             used.0.push("task".into());
         }

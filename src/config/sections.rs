@@ -255,6 +255,15 @@ pub struct ScheduleConfig {
     /// restored [default: none; 10 for CSV data with a validation split]
     #[arg(long = "patience", id = "schedule.patience", value_name = "N")]
     pub patience: Option<usize>,
+    /// Stop once the training loss has not fallen below its best by this much for
+    /// --loss-patience epochs [default: 1e-4 for CSV data too small for a validation split, else
+    /// off]
+    #[arg(long = "loss-tolerance", id = "schedule.loss_tolerance", value_name = "TOL")]
+    pub loss_tolerance: Option<f64>,
+    /// Epochs without such an improvement of the training loss before stopping [default: 10 with
+    /// --loss-tolerance or for small CSV data, else off]
+    #[arg(long = "loss-patience", id = "schedule.loss_patience", value_name = "N")]
+    pub loss_patience: Option<usize>,
 }
 
 /// `[monitor]`: which splits are evaluated after every epoch.

@@ -169,7 +169,9 @@ impl Column {
             let why = format!("column '{name}' is numbers here; categorical columns need a table of text cells");
             return Err(Error::config("--categorical", why));
         }
-        let distinct = values.iter().map(|v| v.to_bits()).collect::<BTreeSet<u32>>().len();
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable_by(f32::total_cmp);
+        let distinct = sorted.chunk_by(|a, b| a.to_bits() == b.to_bits()).count();
         let mut column = Column::plain_numeric(name);
         column.distinct = distinct;
         let present: Vec<String> = values.iter().take(1).map(f32::to_string).collect();
@@ -181,7 +183,7 @@ impl Column {
         };
         (column.kind, column.note) = (kind, note);
         if kind == ColumnType::Numeric {
-            column.median = Some(median(values.to_vec()));
+            column.median = Some(median_of_sorted(&sorted));
         }
         Ok(column)
     }
@@ -373,6 +375,11 @@ pub fn encode(table: &Table, columns: &[Column], cols: &[usize], rows: &[usize],
 /// The median of `values` (the mean of the middle two for an even count; 0 for none).
 fn median(mut values: Vec<f32>) -> f32 {
     values.sort_by(f32::total_cmp);
+    median_of_sorted(&values)
+}
+
+/// The median of values sorted in ascending order (0 for none).
+fn median_of_sorted(values: &[f32]) -> f32 {
     let mid = values.len() / 2;
     match values.len() {
         0 => 0.0,

@@ -59,7 +59,7 @@ pub fn load(opts: &CsvOptions) -> Result<Data> {
 }
 
 /// The data of a training table (and a test table). Rows without a target are dropped (counted
-/// in `dropped_rows`); the rest are cut by [`split`]. The feature columns are typed and fitted on
+/// in `dropped_rows`); the rest are cut into test, validation and training rows. The feature columns are typed and fitted on
 /// the training split ([`Schema::fit`]), every split encoded with them, and the numeric inputs
 /// standardised with the training split's mean and standard deviation; the returned data's
 /// preprocessing keeps both for the model.

@@ -126,7 +126,7 @@ fn config(k: usize, seed: u64, quick: bool) -> TrainConfig {
             seed: Some(seed),
             ..Default::default()
         },
-        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 4, factor: 0.5 }), patience: None },
+        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 4, factor: 0.5 }), ..Default::default() },
         monitor: MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) },
         ..Default::default()
     }

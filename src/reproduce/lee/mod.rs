@@ -117,7 +117,7 @@ fn config(spec: &Spec, quick: bool) -> TrainConfig {
             ..Default::default()
         },
         training: TrainingConfig { batch_size: Some(64), epochs: Some(epochs), seed: Some(1), ..Default::default() },
-        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 3, factor: 0.3 }), patience: None },
+        schedule: ScheduleConfig { eta: Some(Schedule::Step { every: epochs / 3, factor: 0.3 }), ..Default::default() },
         monitor: MonitorConfig { train: Some(false), validation: Some(false), test: Some(false) },
         ..Default::default()
     }
