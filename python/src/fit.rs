@@ -52,13 +52,17 @@ fn metrics_dict<'py>(py: Python<'py>, m: &Metrics) -> PyResult<Bound<'py, PyDict
     Ok(d)
 }
 
-/// An epoch's figures as a dict (`epoch`, `seconds`, `eta`, and `train`/`validation`/`test`).
+/// An epoch's figures as a dict (`epoch`, `seconds`, `eta`, `updates`, `weights_squared` (Σ‖W‖²,
+/// first-order optimizers), and `train`/`validation`/`test`).
 fn epoch_dict<'py>(py: Python<'py>, s: &EpochStats) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("epoch", s.epoch)?;
     d.set_item("seconds", s.seconds)?;
     d.set_item("eta", s.eta)?;
     d.set_item("updates", s.updates)?;
+    if let Some(w2) = s.weights_squared {
+        d.set_item("weights_squared", w2)?;
+    }
     for (key, m) in [("train", &s.train), ("validation", &s.validation), ("test", &s.test)] {
         if let Some(m) = m {
             d.set_item(key, metrics_dict(py, m)?)?;

@@ -129,6 +129,7 @@ impl<F: TrainFloat> Loop<'_, F> {
             train,
             validation,
             test,
+            weights_squared: Some(weights_squared(&net32)),
         };
         self.first_epoch.check(&net32, &stats, observer);
         stats
@@ -197,4 +198,9 @@ pub fn evaluate_splits(
         eval(splits.validation.as_ref(), which[1], ws),
         eval(splits.test.as_ref(), which[2], ws),
     ]
+}
+
+/// Σ‖W‖² over the weight matrices of `net` (biases left out), summed in f64.
+fn weights_squared(net: &Network<f32>) -> f64 {
+    (0..net.n_layers()).map(|l| net.weight(l).iter().map(|&w| f64::from(w) * f64::from(w)).sum::<f64>()).sum()
 }

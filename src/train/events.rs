@@ -33,6 +33,11 @@ pub struct EpochStats {
     pub validation: Option<Metrics>,
     /// Test-split figures.
     pub test: Option<Metrics>,
+    /// Σ‖W‖², the squared Frobenius norms of the weight matrices (biases left out) after the
+    /// epoch, as the L2 term of a regularised cost needs it (Nielsen's `total_cost` adds
+    /// (λ/2n)·Σ‖W‖²). First-order optimizers only; not in the report.
+    #[serde(skip)]
+    pub weights_squared: Option<f64>,
 }
 
 impl EpochStats {

@@ -46,6 +46,7 @@ pub(crate) fn train(
             train: Some(loss(it.cost / scale)),
             validation: it.validation_cost.map(loss),
             test: None,
+            weights_squared: None,
         };
         elapsed = it.seconds;
         let go_on = observer.epoch_end(&stats) == Control::Continue;
