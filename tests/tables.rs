@@ -178,3 +178,29 @@ fn the_training_loss_rule_is_a_setting() {
         assert!(err.contains("--loss-tolerance") && err.contains(says), "{err}");
     }
 }
+
+/// `--hidden` gives the hidden sizes only: the input width is the table's after encoding (one-hot
+/// columns and missing-value indicators included), the output width its classes; a zero size, or
+/// `--hidden` with `--layers`, is refused naming `--hidden`.
+#[test]
+fn hidden_sizes_leave_the_widths_to_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (m, r) = (dir.path().join("m.safetensors"), dir.path().join("r.json"));
+    let p = penguins();
+    let base = ["train", "--train", p.to_str().unwrap(), "--target", "species", "--epochs", "2"];
+    let (code, _, err) = outcome(&[&base[..], &["--hidden", "7,5", "--out", m.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = outcome(&["inspect", m.to_str().unwrap()]);
+    let layers = out.lines().find(|l| l.starts_with("layers")).unwrap().to_string();
+    assert!(layers.ends_with("→ 7 → 5 → 3"), "{layers}");
+    let (code, _, err) = outcome(&[&base[..], &["--hidden", "", "--report", r.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let sizes = report(&r)["config"]["layers"].clone();
+    assert_eq!(sizes.as_array().map(Vec::len), Some(2), "no hidden layer: {sizes}");
+    for (extra, says) in [(&["--hidden", "7,0"][..], "positive"), (&["--hidden", "7", "--layers", "9,7,3"], "not both")]
+    {
+        let (code, _, err) = outcome(&[&base[..], extra].concat());
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--hidden") && err.contains(says), "{err}");
+    }
+}

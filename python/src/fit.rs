@@ -74,12 +74,15 @@ fn epoch_dict<'py>(py: Python<'py>, s: &EpochStats) -> PyResult<Bound<'py, PyDic
 impl Observer for PythonObserver {
     fn epoch_end(&mut self, stats: &EpochStats) -> Control {
         let Some(callback) = &self.on_epoch else { return Control::Continue };
-        let result = Python::attach(|py| -> PyResult<()> {
-            callback.call1(py, (epoch_dict(py, stats)?,))?;
-            Ok(())
+        // A callback returning exactly `True` asks training to stop after this epoch (the weights
+        // are kept, as with an epoch limit): Nielsen's network2 early stopping uses it.
+        let result = Python::attach(|py| -> PyResult<bool> {
+            let answer = callback.call1(py, (epoch_dict(py, stats)?,))?;
+            Ok(answer.bind(py).is(pyo3::types::PyBool::new(py, true)))
         });
         match result {
-            Ok(()) => Control::Continue,
+            Ok(true) => Control::Stop,
+            Ok(false) => Control::Continue,
             Err(e) => {
                 self.error = Some(e);
                 Control::Stop
@@ -99,9 +102,17 @@ impl Observer for PythonObserver {
 }
 
 /// The configuration of TOML `config` (named `<config>` in errors), starting, when `init` is
-/// given, from its weights (written to a temporary model file that `network.init_from` names).
+/// given, from its weights (written to a temporary model file that `network.init_from` names);
+/// without a checkpoint directory of its own, an interrupted run checkpoints into `dir`.
 fn configuration(config: &str, init: Option<&PyModel>, dir: &tempfile::TempDir) -> PyResult<TrainConfig> {
     let mut config = TrainConfig::from_toml_str(config, Path::new("<config>")).map_err(to_py)?;
+    // A checkpoint on Ctrl-C goes to the temporary directory, not into the working directory.
+    let lm = config.optimizer.kind == Some(neuralnet::Optimizer::Lm);
+    let reliability = &mut config.reliability;
+    if reliability.checkpoint.is_none() && reliability.resume.is_none() && !lm {
+        reliability.checkpoint = Some(dir.path().join("checkpoint"));
+        reliability.checkpoint_every = reliability.checkpoint_every.or(Some(0));
+    }
     if let Some(model) = init {
         let path = dir.path().join("init.safetensors");
         model.inner.save(&path).map_err(to_py)?;
@@ -127,6 +138,19 @@ fn train(
     Ok((PyModel { inner: trained.model }, trained.report.to_json()))
 }
 
+/// A `ValueError` naming the first NaN or infinite value of `values` (rows of `width`) in `what`.
+pub(crate) fn finite(values: &[f32], width: usize, what: &str) -> PyResult<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(PyValueError::new_err(format!(
+            "{what} has {} at row {}, column {}: every value must be a finite number",
+            values[i],
+            i / width.max(1),
+            i % width.max(1)
+        ))),
+    }
+}
+
 /// A dataset of `x` (rows × features) and either class `labels` (0..`n_classes`) or targets `y`
 /// (rows × outputs).
 fn dataset(
@@ -137,6 +161,7 @@ fn dataset(
 ) -> PyResult<Dataset> {
     let (rows, d) = (x.shape()[0], x.shape()[1]);
     let xs: Vec<f32> = x.as_array().iter().copied().collect();
+    finite(&xs, d, "x")?;
     match (labels, y) {
         (Some(l), None) => {
             let labels: Vec<u32> = l.as_array().iter().map(|&c| c as u32).collect();
@@ -146,7 +171,9 @@ fn dataset(
             Ok(Dataset::classification(xs, d, labels, n_classes))
         }
         (None, Some(y)) if y.shape()[0] == rows => {
-            Ok(Dataset::regression(xs, d, y.as_array().iter().copied().collect(), y.shape()[1]))
+            let ys: Vec<f32> = y.as_array().iter().copied().collect();
+            finite(&ys, y.shape()[1], "y")?;
+            Ok(Dataset::regression(xs, d, ys, y.shape()[1]))
         }
         _ => Err(PyValueError::new_err("give labels (classification) or y with a row per row of x (regression)")),
     }
@@ -154,7 +181,8 @@ fn dataset(
 
 /// Trains on splits given as they are (no table preprocessing): `train` = (x, labels, y),
 /// `test` and `validation` likewise or `None`; the features are used as given (Nielsen's MNIST
-/// pixels in [0, 1]). `init` starts from a model's weights; `on_epoch(dict)` sees every epoch.
+/// pixels in [0, 1]). `init` starts from a model's weights; `on_epoch(dict)` sees every epoch
+/// and, by returning `True`, ends training after it (the model so far is returned).
 #[pyfunction]
 #[pyo3(signature = (config, x, labels, y, n_classes, validation = None, test = None, init = None, on_epoch = None, name = "python"))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -206,11 +234,13 @@ pub fn fit_matrix(
     on_epoch: Option<Py<PyAny>>,
 ) -> PyResult<(PyModel, String)> {
     let dir = tempfile::tempdir().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let config = configuration(config, init.as_deref(), &dir)?;
+    let mut config = configuration(config, init.as_deref(), &dir)?;
+    config.data.train.get_or_insert_with(|| "X".into());
     if x.shape()[1] != names.len() {
         return Err(PyValueError::new_err(format!("x has {} columns but {} names", x.shape()[1], names.len())));
     }
     let values: Vec<f32> = x.as_array().iter().copied().collect();
+    finite(&values, names.len(), "x")?;
     let targets = table(target_columns, target_rows, "X")?;
     let opts = config.table_options();
     let data = py.detach(|| from_matrix(Matrix { x: &values, names: &names }, &targets, &opts)).map_err(to_py)?;
@@ -231,7 +261,9 @@ pub fn fit_table(
     name: &str,
 ) -> PyResult<(PyModel, String)> {
     let dir = tempfile::tempdir().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let config = configuration(config, init.as_deref(), &dir)?;
+    let mut config = configuration(config, init.as_deref(), &dir)?;
+    // The table is in memory; `[data] train` names it (the CLI's CSV rules then apply).
+    config.data.train.get_or_insert_with(|| name.into());
     let t: Table = table(columns, rows, name)?;
     let opts = config.table_options();
     let data = py.detach(|| from_tables(&t, None, &opts)).map_err(to_py)?;

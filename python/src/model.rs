@@ -162,7 +162,16 @@ impl PyModel {
     /// training order (for a model trained on a table or a matrix) or its inputs.
     fn outputs<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<f32>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let rows = x.as_array().nrows();
+        let width = match &self.inner.preprocessing.schema {
+            Some(schema) => schema.columns.len(),
+            None => self.inner.network.n_inputs(),
+        };
+        if x.as_array().ncols() != width {
+            let what = format!("x has {} columns; the model reads {width}", x.as_array().ncols());
+            return Err(PyValueError::new_err(what));
+        }
         let values: Vec<f32> = x.as_array().iter().copied().collect();
+        crate::fit::finite(&values, width, "x")?;
         let predictions = py.detach(|| self.inner.predict_matrix(&values)).map_err(to_py)?;
         predictions_array(py, predictions, rows)
     }

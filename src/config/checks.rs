@@ -22,7 +22,9 @@ impl TrainConfig {
         let positive = |v: Option<f64>| v.is_none_or(|v| v > 0.0 && v.is_finite());
         require(positive(o.eta), "--eta", || format!("must be a positive number, got {}", o.eta.unwrap_or(0.0)))?;
         require(t.batch_size != Some(0), "--batch-size", || "must be at least 1".into())?;
-        require(t.epochs != Some(0), "--epochs", || "must be at least 1".into())?;
+        // 0 epochs only for a warm start: the network as it comes in (to evaluate or convert it).
+        let no_epochs = t.epochs == Some(0) && self.network.init_from.is_none();
+        require(!no_epochs, "--epochs", || "must be at least 1 (0 only with --init-from)".into())?;
         let lambda = self.regularization.lambda.unwrap_or(0.0);
         require(lambda >= 0.0 && lambda.is_finite(), "--lambda", || format!("must be ≥ 0, got {lambda}"))?;
         let unit = |v: Option<f64>| v.is_none_or(|v| (0.0..1.0).contains(&v));
@@ -42,6 +44,9 @@ impl TrainConfig {
         let why = || format!("must be a positive number, got {}", scale.unwrap_or(0.0));
         require(positive(scale), "--init-scale", why)?;
         require(self.data.train_size != Some(0), "--train-size", || "must be at least 1".into())?;
+        if let Some(hidden) = &self.network.hidden {
+            require(!hidden.contains(&0), "--hidden", || format!("layer sizes must be positive, got {hidden:?}"))?;
+        }
         if let Some(layers) = &self.network.layers {
             let fits = crate::model::param_count(layers).is_some_and(|n| n <= MAX_PARAMS);
             require(fits, "--layers", || format!("{layers:?} has more than {MAX_PARAMS} parameters"))?;

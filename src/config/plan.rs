@@ -52,14 +52,19 @@ impl NetworkSpec {
         let mut net = self.empty::<F>()?;
         match &self.init_from {
             Some(path) => {
-                let from = crate::model::Model::load(path)?.network;
-                if from.sizes() != net.sizes() {
+                let (sizes, layers) = crate::export::initial_layers(path)?;
+                if sizes != net.sizes() {
                     return Err(Error::config(
                         "--init-from",
-                        format!("{} has layers {:?}, the run needs {:?}", path.display(), from.sizes(), net.sizes()),
+                        format!("{} has layers {:?}, the run needs {:?}", path.display(), sizes, net.sizes()),
                     ));
                 }
-                net.params_mut().iter_mut().zip(from.params()).for_each(|(d, &s)| *d = F::of(f64::from(s)));
+                for (l, (w, b)) in layers.iter().enumerate() {
+                    let (w_at, b_at) = net.layer_ranges(l);
+                    let params = net.params_mut();
+                    params[w_at].iter_mut().zip(w).for_each(|(d, &s)| *d = F::of(f64::from(s)));
+                    params[b_at].iter_mut().zip(b).for_each(|(d, &s)| *d = F::of(f64::from(s)));
+                }
             }
             None => net.init(self.init, self.init_scale, rng),
         }
@@ -248,7 +253,15 @@ impl TrainConfig {
         let c = &self.network;
         let (d, k) = (splits.train.n_features, splits.train.n_outputs);
         let classification = splits.train.is_classification();
-        let layers = used.or(c.layers.clone(), "layers", || vec![d, 100, k]);
+        let layers = match (&c.layers, &c.hidden) {
+            (Some(_), Some(_)) => return Err(Error::config("--hidden", "give --layers or --hidden, not both")),
+            (None, Some(hidden)) => [&[d][..], hidden, &[k]].concat(),
+            // A warm start without --layers takes the sizes of the network it starts from.
+            (None, None) if c.init_from.is_some() => {
+                crate::export::initial_layers(c.init_from.as_deref().expect("init_from"))?.0
+            }
+            (layers, None) => used.or(layers.clone(), "layers", || vec![d, 100, k]),
+        };
         if layers.len() < 2 || layers[0] != d || layers[layers.len() - 1] != k {
             return Err(Error::config(
                 "--layers",

@@ -22,6 +22,11 @@ fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// Hidden layer sizes: a comma-separated list, or nothing (no hidden layer).
+fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
+    if s.trim().is_empty() { Ok(Vec::new()) } else { parse_layers(s) }
+}
+
 fn parse_targets(s: &str) -> Result<Vec<String>, String> {
     let names = split_names(s);
     if names.is_empty() { Err("expected column names, e.g. --target species".into()) } else { Ok(names) }
@@ -103,6 +108,10 @@ pub struct NetworkConfig {
     /// Layer sizes, input first, e.g. 784,30,10 [default: inputs,100,outputs]
     #[arg(long = "layers", id = "network.layers", value_name = "N,N,...", value_parser = parse_layers)]
     pub layers: Option<::std::vec::Vec<usize>>,
+    /// Hidden layer sizes only, e.g. 100,50 ('' for none): the input and output widths come
+    /// from the data (after a table's encoding); instead of --layers
+    #[arg(long = "hidden", id = "network.hidden", value_name = "N,...", value_parser = parse_hidden)]
+    pub hidden: Option<::std::vec::Vec<usize>>,
     /// Hidden activation: sigmoid, relu, leaky-relu, hard-sigmoid, tanh, identity [default: relu]
     #[arg(long = "activation", id = "network.activation", value_name = "NAME")]
     pub activation: Option<Activation>,
