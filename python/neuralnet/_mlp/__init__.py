@@ -1,0 +1,1 @@
+"""The implementation of :mod:`neuralnet.sklearn`, split by concern."""
