@@ -70,6 +70,7 @@ pub mod config;
 pub mod cost;
 pub mod data;
 pub mod error;
+pub mod export;
 #[cfg(feature = "plot")]
 pub mod figures;
 pub mod float;

@@ -4,12 +4,14 @@
   scikit-learn installed).
 - ``neuralnet.mnist_loader``, ``neuralnet.network``, ``neuralnet.network2``: Nielsen's API from
   *Neural Networks and Deep Learning*, so his driver code runs with its import line changed.
-- ``neuralnet.Model``: a trained model as the model file holds it (``Model.load(path)``).
+- ``neuralnet.Model``: a trained model as the model file holds it (``Model.load(path)``);
+  ``neuralnet.export_onnx(model, path)`` and ``neuralnet.export_torch(model, path)`` write it for
+  ONNX Runtime and PyTorch (the estimators have ``export_onnx``/``export_torch`` methods).
 """
 
 from typing import TYPE_CHECKING
 
-from ._core import Model, __version__, available_threads, load_dataset
+from ._core import Model, __version__, available_threads, export_onnx, export_torch, load_dataset
 
 if TYPE_CHECKING:
     from . import mnist_loader, network, network2
@@ -20,6 +22,8 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "available_threads",
+    "export_onnx",
+    "export_torch",
     "load_dataset",
     "mnist_loader",
     "network",

@@ -114,3 +114,11 @@ def load_dataset(name: str, data_dir: str | PathLike[str] | None = None) -> dict
 
 def available_threads() -> int:
     """Number of cores training uses by default."""
+
+def export_onnx(model: Model, path: str | PathLike[str]) -> None:
+    """Writes the model as an ONNX graph (atomically): raw inputs in; ``probabilities`` and
+    ``label``, or ``values``, out."""
+
+def export_torch(model: Model, path: str | PathLike[str]) -> str:
+    """Writes the network as a PyTorch ``nn.Sequential`` state dict (safetensors) and the Python
+    lines building it beside it (``.py``); returns the lines."""

@@ -1,6 +1,7 @@
 """Type stubs of neuralnet.sklearn: scikit-learn estimators over the Rust core."""
 
 from collections.abc import Sequence
+from os import PathLike
 from typing import Any, Literal
 
 import numpy as np
@@ -48,6 +49,8 @@ class _BaseMLP(BaseEstimator):
     n_layers_: int
     n_outputs_: int
     out_activation_: str
+    def export_onnx(self, path: str | PathLike[str]) -> None: ...
+    def export_torch(self, path: str | PathLike[str]) -> str: ...
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     classes_: NDArray[Any]

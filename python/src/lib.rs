@@ -5,6 +5,7 @@
 //! `network`/`network2` API on top.
 
 mod data;
+mod export;
 mod fit;
 mod model;
 
@@ -32,6 +33,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit::fit_table, m)?)?;
     m.add_function(wrap_pyfunction!(data::load_dataset, m)?)?;
     m.add_function(wrap_pyfunction!(data::available_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(export::export_onnx, m)?)?;
+    m.add_function(wrap_pyfunction!(export::export_torch, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -22,7 +22,7 @@ def _example():
 
 
 def test_grid_search_on_a_local_cluster():
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
     from sklearn.datasets import load_iris
 
     X, y = load_iris(return_X_y=True)

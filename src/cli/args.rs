@@ -28,6 +28,9 @@ pub enum Command {
     Predict(PredictArgs),
     /// Check backpropagation against central differences on a random network (f64).
     Gradcheck(GradcheckArgs),
+    /// Export a model for ONNX Runtime (the whole model: raw inputs in, what `predict` prints
+    /// out) or PyTorch (the network as an nn.Sequential state dict, with the Python lines).
+    Export(ExportArgs),
     /// Draw a run's pictures: learning curves from its report; with --model, the confusion matrix,
     /// first-layer weights (image models) and decision regions (2-D inputs).
     #[cfg(feature = "plot")]
@@ -183,6 +186,22 @@ pub struct PredictArgs {
     /// row is encoded as none of the column's categories)
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `neuralnet export`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("format").required(true).multiple(true).args(["onnx", "torch"])))]
+pub struct ExportArgs {
+    /// Model file.
+    pub model: PathBuf,
+    /// Write an ONNX graph here (opset 19): image pixels or table columns in; class
+    /// probabilities and label, or values, out.
+    #[arg(long, value_name = "OUT.onnx")]
+    pub onnx: Option<PathBuf>,
+    /// Write the network as a PyTorch nn.Sequential state dict here (safetensors), and beside it
+    /// (OUT.py) the Python lines that build and load it.
+    #[arg(long, value_name = "OUT.safetensors")]
+    pub torch: Option<PathBuf>,
 }
 
 /// `neuralnet inspect`.

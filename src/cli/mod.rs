@@ -2,6 +2,7 @@
 
 pub mod args;
 mod columns;
+mod export;
 mod inspect;
 mod predict;
 mod progress;
@@ -98,6 +99,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<ExitCode> {
         Command::Inspect(a) => inspect::inspect(a),
         Command::Predict(a) => predict::run(a),
         Command::Gradcheck(a) => inspect::gradcheck(a),
+        Command::Export(a) => export::run(a),
         Command::Data(args::DataCommand::Fetch(a)) => fetch(a),
         #[cfg(feature = "plot")]
         Command::Reproduce(a) => reproduce(a),

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Cells read as a missing value (compared case-insensitively), besides the empty cell.
-const MISSING: [&str; 6] = ["na", "n/a", "nan", "null", "none", "?"];
+pub(crate) const MISSING: [&str; 6] = ["na", "n/a", "nan", "null", "none", "?"];
 
 /// A delimited text file: column names from the header and the raw cells of each row.
 #[derive(Debug, Clone)]

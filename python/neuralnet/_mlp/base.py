@@ -219,6 +219,22 @@ class _BaseMLP(ConfigMixin, TableMixin, BaseEstimator):
         return np.asarray(out, dtype=X.dtype)
 
     # ----------------------------------------------------------------------------------------
+    # models that leave
+    def export_onnx(self, path):
+        """Write the fitted model as an ONNX graph (``neuralnet export --onnx``): raw inputs in
+        (one float input ``input`` of n_features columns, or for a model fitted on a DataFrame with
+        text columns one input per column), ``probabilities`` and ``label`` (classifier; labels
+        as the strings of ``classes_``) or ``values`` (regressor) out. Runs in ONNX Runtime."""
+        check_is_fitted(self)
+        _core.export_onnx(self._model, str(path))
+
+    def export_torch(self, path):
+        """Write the network as a PyTorch ``nn.Sequential`` state dict (safetensors) at ``path``
+        and the Python lines that build and load it beside it (``.py``); returns the lines."""
+        check_is_fitted(self)
+        return _core.export_torch(self._model, str(path))
+
+    # ----------------------------------------------------------------------------------------
     # pickling: parameters, fitted attributes and the model file's bytes (no training data)
     def __getstate__(self):
         state = super().__getstate__()
