@@ -8,7 +8,7 @@ use crate::data::{Dataset, Splits};
 use crate::error::Result;
 use crate::metrics::argmax;
 use crate::network::{Network, Workspace};
-use crate::plot::{Labelled, class_name, confusion_matrix, decision_regions, weight_grid};
+use crate::plot::{Labelled, class_name, confusion_matrix, decision_regions, image_grid, weight_grid};
 use std::path::Path;
 
 /// File extensions to write: `["png"]`, or `["png", "svg"]` with `svg`.
@@ -74,6 +74,53 @@ pub fn model_figures(net: &Network<f32>, splits: &Splits, dir: &Path, svg: bool)
             decision_regions(&dir.join(&name), &title, &predict, range(0), range(1), labelled, 200)?;
             out.push(name);
         }
+    }
+    Ok(out)
+}
+
+/// Training images shown in [`augmented_sheet`], and versions of each.
+const SHEET_SAMPLES: usize = 8;
+const SHEET_EPOCHS: usize = 7;
+
+/// The augmented-samples sheet `augmented.png` (and `.svg` with `svg`): the first few training
+/// images of `splits`, each followed by the distorted versions `augment` gives it in epochs 1, 2,
+/// … of a run seeded with `seed` — what the network sees. Returns the file names written.
+pub fn augmented_sheet(
+    splits: &Splits,
+    augment: &crate::data::augment::Augment,
+    seed: u64,
+    dir: &Path,
+    svg: bool,
+) -> Result<Vec<String>> {
+    use crate::data::augment::{Augmenter, Stream};
+    let data = &splits.train;
+    let Some((h, w)) = splits.image_shape.filter(|&(h, w)| h * w == data.n_features && !data.is_empty()) else {
+        return Err(crate::Error::config("--augment", format!("'{}' has no training images to show", splits.name)));
+    };
+    let augmenter = Augmenter::new(augment, (h, w));
+    let mut scratch = augmenter.scratch();
+    let d = h * w;
+    let mut images = Vec::with_capacity(SHEET_SAMPLES * (SHEET_EPOCHS + 1) * d);
+    for i in 0..SHEET_SAMPLES.min(data.len()) {
+        let src = &data.x[i * d..(i + 1) * d];
+        images.extend_from_slice(src);
+        for epoch in 1..=SHEET_EPOCHS {
+            let at = images.len();
+            images.resize(at + d, 0.0);
+            augmenter.apply(
+                src,
+                &mut images[at..],
+                &mut Stream::for_sample(seed, epoch as u64, i as u64),
+                &mut scratch,
+            );
+        }
+    }
+    let title = format!("{}: {augment} (original, then epochs 1–{SHEET_EPOCHS})", splits.name);
+    let mut out = Vec::new();
+    for ext in formats(svg) {
+        let name = format!("augmented.{ext}");
+        image_grid(&dir.join(&name), &title, &images, SHEET_EPOCHS + 1, h, w)?;
+        out.push(name);
     }
     Ok(out)
 }

@@ -1,12 +1,14 @@
 //! Finite-difference verification of backpropagation, in f64: every parameter θᵢ is perturbed by
 //! ±ε and the central difference (C(θ + εeᵢ) − C(θ − εeᵢ)) / 2ε is compared with ∂C/∂θᵢ from
-//! [`Network::backprop`]. Used by the tests and by `neuralnet gradcheck`.
+//! [`Network::backprop`]. Used by the tests and by `neuralnet gradcheck`. [`check_dropout`] checks
+//! a training pass through fixed dropout masks, [`check_l1`] the cost with Nielsen's L1 term.
 
 use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::error::Result;
 use crate::init::Init;
 use crate::network::{Network, Workspace};
+use crate::optim::penalty::{add_l1_gradient, l1_cost};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -68,13 +70,53 @@ pub fn check(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize) -> GradCheck
 /// Compares a given gradient `grad` (flat layout) with the central differences, as [`check`] does.
 pub fn check_against(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, grad: &[f64]) -> GradCheck {
     let mut ws = Workspace::new(net, rows);
-    net.forward(x, rows, &mut ws);
-    let base = pieces(net, &ws, y, rows);
-    let floor = TINY * (net.cost_sum(y, rows, &ws) / rows as f64).abs().max(1.0);
-    let mut probe = net.clone();
-    let mut cost = |p: &Network<f64>| -> (f64, bool) {
+    differences(net, grad, |p| {
         p.forward(x, rows, &mut ws);
-        (p.cost_sum(y, rows, &ws) / rows as f64, pieces(p, &ws, y, rows) == base)
+        (p.cost_sum(y, rows, &ws) / rows as f64, pieces(p, &ws, y, rows))
+    })
+}
+
+/// [`check`] for a training pass with dropout: the masks for the probabilities `p` (one per layer
+/// input, see [`Workspace::with_dropout`]) are drawn once from `seed` and held fixed, and
+/// backprop's gradient is compared with the differences of the cost of
+/// [`Network::forward_dropout`] under those masks, Zˡ = (Aˡ⁻¹ ⊙ Mˡ)(Wˡ)ᵀ + b.
+pub fn check_dropout(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, p: &[f64], seed: u64) -> GradCheck {
+    let mut ws = Workspace::new(net, rows).with_dropout(p);
+    ws.draw_dropout(rows, &mut ChaCha8Rng::seed_from_u64(seed));
+    let mut grad = vec![0.0; net.n_params()];
+    net.backprop(x, y, rows, &mut ws, &mut grad);
+    differences(net, &grad, |q| {
+        q.forward_dropout(x, rows, &mut ws);
+        (q.cost_sum(y, rows, &ws) / rows as f64, pieces(q, &ws, y, rows))
+    })
+}
+
+/// [`check`] for Nielsen's L1-regularised cost C = C₀ + (λ/n)Σ|w| (n the training-set size):
+/// backprop's ∇C₀ plus the subgradient (λ/n)sgn(w) ([`add_l1_gradient`]) against the differences
+/// of C. Weights within 2h of 0, where |w| has its kink, are skipped.
+pub fn check_l1(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, lambda: f64, n: usize) -> GradCheck {
+    let weights: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
+    let mut ws = Workspace::new(net, rows);
+    let mut grad = vec![0.0; net.n_params()];
+    net.backprop(x, y, rows, &mut ws, &mut grad);
+    add_l1_gradient(net.params(), &weights, lambda, n, &mut grad);
+    differences(net, &grad, |q| {
+        q.forward(x, rows, &mut ws);
+        let mut kinks = pieces(q, &ws, y, rows);
+        kinks.extend(weights.iter().flat_map(|r| &q.params()[r.clone()]).map(|&w| w.signum() as i8));
+        (q.cost_sum(y, rows, &ws) / rows as f64 + l1_cost(q.params(), &weights, lambda, n), kinks)
+    })
+}
+
+/// Compares `grad` with the fourth-order central differences of `cost` (the cost at a network,
+/// and which linear piece each kinked function is on there), as [`check`] describes.
+fn differences(net: &Network<f64>, grad: &[f64], mut cost: impl FnMut(&Network<f64>) -> (f64, Vec<i8>)) -> GradCheck {
+    let (c, base) = cost(net);
+    let floor = TINY * c.abs().max(1.0);
+    let mut probe = net.clone();
+    let mut at_point = |p: &Network<f64>| -> (f64, bool) {
+        let (c, kinks) = cost(p);
+        (c, kinks == base)
     };
     let mut out = GradCheck { max_rel_error: 0.0, worst_param: 0, n_params: net.n_params(), skipped: 0 };
     for (i, &g) in grad.iter().enumerate() {
@@ -83,7 +125,7 @@ pub fn check_against(net: &Network<f64>, x: &[f64], y: &[f64], rows: usize, grad
         let numeric = [STEP, STEP / 10.0].into_iter().find_map(|h| {
             let mut at = |k: f64| {
                 probe.params_mut()[i] = theta + k * h;
-                cost(&probe)
+                at_point(&probe)
             };
             let [(p1, s1), (m1, s2), (p2, s3), (m2, s4)] = [at(1.0), at(-1.0), at(2.0), at(-2.0)];
             (s1 && s2 && s3 && s4).then(|| (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * h))

@@ -2,9 +2,11 @@
 //! - central differences of the cost ([`neuralnet::gradcheck`]) for every valid activation × cost
 //!   pair on random shapes with 1–3 hidden layers (max relative error < 1e-6);
 //! - a plain per-sample backprop written here, Nielsen's `network.py` loop with column vectors,
-//!   which the batched matrix form must equal to 1e-12.
+//!   which the batched matrix form must equal to 1e-12;
+//! - dropout with a fixed mask, and the L1 term's subgradient away from 0, against central
+//!   differences of their costs.
 
-use neuralnet::gradcheck::{check, check_against, random_problem};
+use neuralnet::gradcheck::{check, check_against, check_dropout, check_l1, random_problem};
 use neuralnet::{Activation, Cost, Network};
 use proptest::prelude::*;
 
@@ -134,6 +136,56 @@ proptest! {
             prop_assert!((g - r).abs() <= 1e-12 * r.abs().max(1.0), "{h}/{o}/{c} {sizes:?} param {i}: {g} vs {r}");
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Backprop through fixed dropout masks (input and hidden layers, rows in one and in two row
+    /// blocks) equals the differences of the masked cost.
+    #[test]
+    fn dropout_backprop_matches_central_differences(triple in prop::sample::select(valid_triples()), sizes in shape(), rows in prop::sample::select(vec![1usize, 3, 17]), seed in 0u64..1000, p in prop::collection::vec(0.0f64..0.8, 4)) {
+        let (h, o, c) = triple;
+        let (net, x, y) = random_problem(&sizes, h, o, c, rows, seed).unwrap();
+        let r = check_dropout(&net, &x, &y, rows, &p[..net.n_layers()], seed);
+        prop_assert!(r.max_rel_error < 1e-6, "{h}/{o}/{c} {sizes:?} p {p:?}: {r:?}");
+        prop_assert!(r.skipped * 4 <= r.n_params, "too many kinks skipped: {r:?}");
+    }
+
+    /// ∇C₀ + (λ/n)sgn(w) equals the differences of C₀ + (λ/n)Σ|w| (weights near 0 skipped).
+    #[test]
+    fn l1_subgradient_matches_central_differences(triple in prop::sample::select(valid_triples()), sizes in shape(), rows in 1usize..5, seed in 0u64..1000, lambda in 0.1f64..5.0, n in 1usize..100) {
+        let (h, o, c) = triple;
+        let (net, x, y) = random_problem(&sizes, h, o, c, rows, seed).unwrap();
+        let r = check_l1(&net, &x, &y, rows, lambda, n);
+        prop_assert!(r.max_rel_error < 1e-6, "{h}/{o}/{c} {sizes:?}: {r:?}");
+        prop_assert!(r.skipped * 4 <= r.n_params, "too many kinks skipped: {r:?}");
+    }
+}
+
+/// The dropout and L1 checks can fail: the masked gradient is not the unmasked one, and without
+/// the L1 term the gradient misses the penalised cost's.
+#[test]
+fn dropout_and_l1_checks_see_the_difference() {
+    use neuralnet::Workspace;
+    use rand::SeedableRng;
+    let (net, x, y) =
+        random_problem(&[4, 6, 5, 3], Activation::Tanh, Activation::Softmax, Cost::CrossEntropy, 6, 2).unwrap();
+    let mut ws = Workspace::new(&net, 6).with_dropout(&[0.3, 0.5, 0.5]);
+    ws.draw_dropout(6, &mut rand_chacha::ChaCha8Rng::seed_from_u64(2));
+    assert!(ws.dropout_mask(1, 6).unwrap().contains(&0.0) && ws.dropout_mask(1, 6).unwrap().contains(&2.0));
+    let mut masked = vec![0.0; net.n_params()];
+    net.backprop(&x, &y, 6, &mut ws, &mut masked);
+    assert!(check_against(&net, &x, &y, 6, &masked).max_rel_error > 1e-2, "masks change the gradient");
+    assert!(check_dropout(&net, &x, &y, 6, &[0.3, 0.5, 0.5], 2).max_rel_error < 1e-6);
+    // The L1 term's gradient is far from negligible: the plain cost's differences refuse it.
+    let plain = reference_gradient(&net, &x, &y, 6);
+    let weights: Vec<_> = (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect();
+    let mut with_l1 = plain.clone();
+    neuralnet::optim::penalty::add_l1_gradient(net.params(), &weights, 1.0, 10, &mut with_l1);
+    assert!(check_against(&net, &x, &y, 6, &plain).max_rel_error < 1e-6);
+    assert!(check_against(&net, &x, &y, 6, &with_l1).max_rel_error > 1e-2, "L1 changes the gradient");
+    assert!(check_l1(&net, &x, &y, 6, 1.0, 10).max_rel_error < 1e-6);
 }
 
 /// The gradient check catches a wrong gradient: a 1e-4 relative error in one entry is reported.

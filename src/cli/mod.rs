@@ -24,6 +24,11 @@ struct ReportEpochs {
 #[derive(serde::Deserialize)]
 struct DatasetName {
     dataset: Option<String>,
+    /// The run's `--augment` and seed, for the sheet of augmented samples.
+    #[serde(default)]
+    augment: Option<neuralnet::data::augment::Augment>,
+    #[serde(default)]
+    seed: Option<u64>,
 }
 
 /// Runs `neuralnet plot`.
@@ -36,11 +41,16 @@ fn plot(a: args::PlotArgs) -> Result<ExitCode> {
     let mut files = neuralnet::train::report::learning_curves(&report.epochs, &a.out, a.svg)?;
     if let Some(path) = &a.model {
         let model = neuralnet::Model::load(path)?;
-        let name = model.dataset.clone().or(report.config.dataset);
+        let name = model.dataset.clone().or(report.config.dataset.clone());
         let name =
             name.ok_or_else(|| Error::config("--model", "the model does not say which dataset it was trained on"))?;
         let splits = neuralnet::data::load_named(&name, a.data_dir.as_deref())?;
         files.extend(neuralnet::figures::model_figures(&model.network, &splits, &a.out, a.svg)?);
+    }
+    if let (Some(augment), Some(name)) = (&report.config.augment, &report.config.dataset) {
+        let splits = neuralnet::data::load_named(name, a.data_dir.as_deref())?;
+        let seed = report.config.seed.unwrap_or(1);
+        files.extend(neuralnet::figures::augmented_sheet(&splits, augment, seed, &a.out, a.svg)?);
     }
     println!("wrote {} in {}", files.join(", "), a.out.display());
     Ok(ExitCode::SUCCESS)

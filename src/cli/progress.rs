@@ -117,6 +117,16 @@ fn header(plan: &Plan) -> String {
     if plan.lambda > 0.0 {
         line += &format!(", λ={}", plan.lambda);
     }
+    if plan.l1 > 0.0 {
+        line += &format!(", L1 λ₁={}", plan.l1);
+    }
+    if let Some(c) = plan.max_norm {
+        line += &format!(", max-norm {c}");
+    }
+    if !plan.dropout.is_empty() {
+        let p: Vec<String> = plan.dropout.iter().map(|p| p.to_string()).collect();
+        line += &format!(", dropout {}", p.join(","));
+    }
     line + &format!(", seed {}", plan.seed)
 }
 

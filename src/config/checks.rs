@@ -27,6 +27,7 @@ impl TrainConfig {
         require(!no_epochs, "--epochs", || "must be at least 1 (0 only with --init-from)".into())?;
         let lambda = self.regularization.lambda.unwrap_or(0.0);
         require(lambda >= 0.0 && lambda.is_finite(), "--lambda", || format!("must be ≥ 0, got {lambda}"))?;
+        self.check_regularization()?;
         let unit = |v: Option<f64>| v.is_none_or(|v| (0.0..1.0).contains(&v));
         let mu = o.momentum.mu;
         require(unit(mu), "--momentum", || format!("must be in [0, 1), got {}", mu.unwrap_or(0.0)))?;
@@ -52,6 +53,23 @@ impl TrainConfig {
             require(fits, "--layers", || format!("{layers:?} has more than {MAX_PARAMS} parameters"))?;
         }
         self.validate_tabular()
+    }
+
+    /// L1 λ₁ ≥ 0, max-norm C > 0, each dropout probability in [0, 1) (their number is checked
+    /// against the layers when the plan is resolved).
+    fn check_regularization(&self) -> Result<()> {
+        let r = &self.regularization;
+        let l1 = r.l1.unwrap_or(0.0);
+        require(l1 >= 0.0 && l1.is_finite(), "--l1", || format!("must be ≥ 0, got {l1}"))?;
+        let c = r.max_norm;
+        let why = || format!("must be a positive number, got {}", c.unwrap_or(0.0));
+        require(c.is_none_or(|c| c > 0.0 && c.is_finite()), "--max-norm", why)?;
+        if let Some(p) = &r.dropout {
+            require(!p.is_empty(), "--dropout", || "give at least one probability, e.g. 0.5".into())?;
+            let bad = p.iter().find(|p| !(0.0..1.0).contains(*p));
+            require(bad.is_none(), "--dropout", || format!("probabilities must be in [0, 1), got {}", bad.unwrap()))?;
+        }
+        Ok(())
     }
 
     /// Checks the CSV-related keys: they need a training file, fractions lie in [0, 1).
@@ -134,6 +152,15 @@ impl TrainConfig {
                 "--lambda",
                 "--optimizer lm does not support L2 regularisation; use sgd/adam with --lambda".into(),
             );
+        }
+        let r = &self.regularization;
+        let given = [
+            ("--l1", r.l1.is_some_and(|l| l != 0.0), "L1 regularisation"),
+            ("--max-norm", r.max_norm.is_some(), "max-norm constraints"),
+            ("--dropout", r.dropout.as_ref().is_some_and(|p| p.iter().any(|&p| p != 0.0)), "dropout"),
+        ];
+        if let Some((flag, _, what)) = given.iter().find(|g| g.1) {
+            return why(flag, format!("--optimizer lm does not support {what}; use sgd/adam with {flag}"));
         }
         let lm = self.optimizer.lm.resolve();
         if !(lm.mu > 0.0 && lm.mu_dec > 0.0 && lm.mu_dec < 1.0 && lm.mu_inc > 1.0 && lm.mu_max > lm.mu) {

@@ -28,6 +28,7 @@
 //!
 //! Errors name the flag and the TOML key (`--eta (optimizer.eta): must be a positive number`).
 
+mod augment;
 mod checks;
 mod kinds;
 mod plan;
@@ -66,7 +67,7 @@ pub struct TrainConfig {
     /// `[training]`: epochs, batches, sampling, seed, precision.
     #[command(flatten, next_help_heading = "Training")]
     pub training: TrainingConfig,
-    /// `[regularization]`: L2.
+    /// `[regularization]`: L2, L1, max-norm, dropout.
     #[command(flatten, next_help_heading = "Regularization")]
     pub regularization: RegularizationConfig,
     /// `[schedule]`: η schedule and early stopping.

@@ -91,6 +91,16 @@ pub struct Plan {
     pub seed: u64,
     /// L2 λ.
     pub lambda: f64,
+    /// L1 λ₁ (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub l1: f64,
+    /// Max-norm C of each unit's incoming weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_norm: Option<f64>,
+    /// Dropout probability of each layer's input while training: the network's input, then each
+    /// hidden layer's output (one per layer); empty: no dropout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropout: Vec<f64>,
     /// Sampling mode.
     pub sampling: Sampling,
     /// Floating-point type of training.
@@ -111,6 +121,9 @@ pub struct Plan {
     /// validation loss instead of the validation accuracy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<Task>,
+    /// Distortions of the training images, drawn afresh for every image in every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<crate::data::augment::Augment>,
     /// The names of the settings whose value came from a default.
     pub defaults_used: Vec<String>,
     /// Threads (`None`: chosen per run); the results do not depend on it.
@@ -172,6 +185,10 @@ impl TrainConfig {
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// Records the names of the defaults a resolution applies.
 struct Defaults(Vec<String>);
 
@@ -197,9 +214,11 @@ impl TrainConfig {
         let mut used = Defaults(Vec::new());
         let network = self.resolve_network(splits, &mut used)?;
         let solver = self.resolve_solver(&mut used)?;
+        let dropout = self.resolve_dropout(&network.layers)?;
         let n = splits.train.len();
         let t = &self.training;
         let sampling = t.sampling.unwrap_or_default();
+        self.check_augment(splits, &solver, sampling)?;
         let batch_size = match (sampling, &solver, t.batch_size) {
             (Sampling::FullBatch, _, _) | (_, Solver::Lm { .. }, _) => n,
             (_, _, Some(m)) => m,
@@ -235,6 +254,9 @@ impl TrainConfig {
             batch_size,
             seed: used.or(t.seed, "seed", || 1),
             lambda: self.regularization.lambda.unwrap_or(0.0),
+            l1: self.regularization.l1.unwrap_or(0.0),
+            max_norm: self.regularization.max_norm,
+            dropout,
             sampling,
             precision: t.precision.unwrap_or_default(),
             schedule,
@@ -243,9 +265,31 @@ impl TrainConfig {
             monitor,
             task: tabular
                 .then(|| if splits.train.is_classification() { Task::Classification } else { Task::Regression }),
+            augment: self.data.augment.clone(),
             defaults_used: used.0,
             threads: self.performance.threads,
         })
+    }
+
+    /// The dropout probability of each layer's input, from `dropout` as given: one value drops
+    /// the units of every hidden layer (not the input; of a network without hidden layers, the
+    /// input); a list gives the input's and then each hidden layer's. Empty when nothing is dropped.
+    fn resolve_dropout(&self, layers: &[usize]) -> Result<Vec<f64>> {
+        let Some(p) = &self.regularization.dropout else { return Ok(Vec::new()) };
+        let hidden = layers.len() - 2;
+        let p = match p[..] {
+            [q] if hidden > 0 => [&[0.0][..], &vec![q; hidden]].concat(),
+            _ if p.len() == hidden + 1 => p.clone(),
+            _ => {
+                let why = format!(
+                    "give one probability (every hidden layer) or {} (the input's, then one per hidden layer of {layers:?}), got {}",
+                    hidden + 1,
+                    p.len()
+                );
+                return Err(Error::config("--dropout", why));
+            }
+        };
+        Ok(if p.iter().all(|&q| q == 0.0) { Vec::new() } else { p })
     }
 
     /// Layer sizes, activations, cost and initialisation, with their data-dependent defaults.

@@ -41,6 +41,13 @@ fn parse_positive(s: &str) -> Result<usize, String> {
     s.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{s}' is not a positive whole number"))
 }
 
+/// Dropout probabilities: a comma-separated list of numbers (checked to lie in [0, 1) later).
+fn parse_dropout(s: &str) -> Result<Vec<f64>, String> {
+    s.split(',')
+        .map(|v| v.trim().parse::<f64>().map_err(|_| format!("'{v}' is not a probability; expected e.g. 0.2,0.5")))
+        .collect()
+}
+
 fn parse_threads(s: &str) -> Result<usize, String> {
     s.parse::<usize>().ok().filter(|&t| t >= 1).ok_or_else(|| format!("'{s}' is not a thread count (1 or more)"))
 }
@@ -99,6 +106,13 @@ pub struct DataConfig {
     /// [default: impute]
     #[arg(long = "missing", id = "data.missing", value_name = "POLICY")]
     pub missing: Option<MissingPolicy>,
+    /// Distort every training image afresh in every epoch (image datasets, first-order
+    /// optimizers): shift:N (Nielsen's one-pixel moves), affine:ROT,SCALE,SHEAR,SHIFT and
+    /// elastic:SIGMA,ALPHA (Simard et al. 2003), flip; joined by '+' (in TOML a list), applied in
+    /// the order flip, affine, elastic, shift; e.g. affine:15,0.15,0.3,2+elastic:4,34 [default:
+    /// none]
+    #[arg(long = "augment", id = "data.augment", value_name = "T[+T...]")]
+    pub augment: Option<crate::data::augment::Augment>,
 }
 
 /// `[network]`: layer sizes, activations, cost and the initial weights.
@@ -244,13 +258,27 @@ pub struct TrainingConfig {
     pub precision: Option<Precision>,
 }
 
-/// `[regularization]`: penalties on the weights.
+/// `[regularization]`: penalties and constraints on the weights (L2, L1, max-norm), and dropout.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegularizationConfig {
     /// L2 regularisation λ: w ← (1 − ηλ/n)w each update, weights only [default: 0]
     #[arg(long = "lambda", id = "regularization.lambda", value_name = "LAMBDA", allow_negative_numbers = true)]
     pub lambda: Option<f64>,
+    /// L1 regularisation λ₁ (Nielsen, chapter 3): C = C₀ + (λ₁/n)Σ|w|, each update
+    /// w ← w − (ηλ₁/n)sgn(w) after the gradient step, stopping at 0 rather than crossing it;
+    /// weights only [default: 0]
+    #[arg(long = "l1", id = "regularization.l1", value_name = "LAMBDA", allow_negative_numbers = true)]
+    pub l1: Option<f64>,
+    /// Max-norm C: after each update, every unit's incoming weight vector (a row of W) longer than
+    /// C is scaled back to norm C (Srivastava et al. 2014); biases untouched [default: none]
+    #[arg(long = "max-norm", id = "regularization.max_norm", value_name = "C", allow_negative_numbers = true)]
+    pub max_norm: Option<f64>,
+    /// Dropout probabilities while training (inverted: kept units scaled by 1/(1 − p), nothing
+    /// changes at test time): one value for every hidden layer, or one for the input and one per
+    /// hidden layer, e.g. 0.2,0.5 (in TOML a list) [default: none]
+    #[arg(long = "dropout", id = "regularization.dropout", value_name = "P[,P...]", value_parser = parse_dropout, allow_negative_numbers = true)]
+    pub dropout: Option<::std::vec::Vec<f64>>,
 }
 
 /// `[schedule]`: how η changes, and when training stops early.

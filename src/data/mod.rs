@@ -2,8 +2,9 @@
 //! f32; [`Splits`] holds the training, validation and test parts of one named source. Loaders: [`idx`] (MNIST-format files), [`csv`] (tables: CSV/TSV, gzip-compressed or not, and [`parquet`], read as [`table`]s, their
 //! columns typed and fitted in [`columns`] and read through a [`schema`]),
 //! [`image`] (PNG/JPEG digits), [`builtin`] (datasets embedded in the binary) and [`locate`] (the
-//! data-directory rules); [`fetch`] downloads.
+//! data-directory rules); [`fetch`] downloads; [`augment`] distorts training images on the fly.
 
+pub mod augment;
 pub mod builtin;
 pub mod columns;
 pub mod csv;

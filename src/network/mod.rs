@@ -151,7 +151,7 @@ impl<F: Scalar> Network<F> {
     /// number of rows only) that the workspace's threads run through all layers at once.
     pub fn forward<'w>(&self, x: &[F], rows: usize, ws: &'w mut Workspace<F>) -> &'w [F] {
         ws.check(self, rows);
-        self.row_pass(x, None, rows, ws);
+        self.row_pass(x, None, rows, ws, false);
         self.output(rows, ws)
     }
 
@@ -160,12 +160,14 @@ impl<F: Scalar> Network<F> {
     /// summed cost, for monitoring).
     ///
     /// Implements the four equations for the whole batch as matrix products; see the module docs.
-    /// Allocates nothing: every buffer lives in `ws`.
+    /// Allocates nothing: every buffer lives in `ws`. With dropout in `ws`
+    /// ([`Workspace::with_dropout`]), the cost and gradient are those of the network with the
+    /// current masks applied ([`Network::forward_dropout`]).
     pub fn backprop(&self, x: &[F], y: &[F], rows: usize, ws: &mut Workspace<F>, grad: &mut [F]) -> f64 {
         assert_eq!(grad.len(), self.n_params(), "gradient buffer length");
         ws.check(self, rows);
         // δ for every layer (row blocks in parallel), then ∂C/∂b = Σ_rows δ, ∂C/∂W = δᵀ Aˡ⁻¹.
-        self.row_pass(x, Some(y), rows, ws);
+        self.row_pass(x, Some(y), rows, ws, true);
         let cost_sum = self.cost_sum(y, rows, ws);
         self.column_pass(x, rows, ws, grad, F::one(), F::zero(), F::zero());
         cost_sum
@@ -179,7 +181,8 @@ impl<F: Scalar> Network<F> {
     /// - bˡ ← bˡ − η Σ_rows δˡ,
     ///
     /// with every δ formed from the old weights first. δ is the gradient of the mean batch cost, so
-    /// this is Nielsen's W ← W − (η/m) Σₓ ∂Cₓ/∂W, with no gradient buffer.
+    /// this is Nielsen's W ← W − (η/m) Σₓ ∂Cₓ/∂W, with no gradient buffer. Dropout in `ws` applies
+    /// as in [`Network::backprop`].
     ///
     /// It equals [`Network::backprop`] followed by [`crate::optim::decay_weights`] and an SGD
     /// [`crate::OptimState::step`] up to rounding in W: the product's sums are added to W inside
@@ -188,7 +191,7 @@ impl<F: Scalar> Network<F> {
     /// finite, no parameter is changed.
     pub fn sgd_step(&mut self, x: &[F], y: &[F], rows: usize, ws: &mut Workspace<F>, eta: F, decay: F) -> f64 {
         ws.check(self, rows);
-        self.row_pass(x, Some(y), rows, ws);
+        self.row_pass(x, Some(y), rows, ws, true);
         let cost_sum = self.cost_sum(y, rows, ws);
         if cost_sum.is_finite() {
             let mut params = std::mem::take(&mut self.params);
@@ -201,7 +204,7 @@ impl<F: Scalar> Network<F> {
     /// The backward sweep after a [`Network::forward`] of `rows` samples of `x`, starting from the
     /// δᴸ already in `ws` (see [`Workspace::output_delta_mut`]): for l = L … 1 it calls
     /// `visit(l, δˡ, Aˡ⁻¹)` (rows × n_l and rows × n_{l−1}), then forms δˡ⁻¹ = (δˡ Wˡ) ⊙ σ'(zˡ⁻¹),
-    /// with σ' computed from the stored activations. Runs on the calling thread.
+    /// with σ' computed from the stored activations. Runs on the calling thread, without dropout.
     pub fn backward(&self, x: &[F], rows: usize, ws: &mut Workspace<F>, mut visit: impl FnMut(usize, &[F], &[F])) {
         for l in (0..self.n_layers()).rev() {
             let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
@@ -247,6 +250,7 @@ impl<F: Scalar> Network<F> {
     }
 }
 
+mod dropout;
 mod passes;
 mod workspace;
 

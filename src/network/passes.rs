@@ -13,10 +13,14 @@ impl<F: Scalar> Network<F> {
     /// The row-local part of a training step for rows `r` of a batch of `rows`: the forward pass
     /// and, when `y` is given, every layer's δ:
     /// δᴸ = ∇ₐC ⊙ σ'(zᴸ) (for the mean cost over the whole batch), δˡ⁻¹ = (δˡ Wˡ) ⊙ σ'(zˡ⁻¹).
-    pub(super) fn row_pass(&self, x: &[F], y: Option<&[F]>, rows: usize, ws: &mut Workspace<F>) {
+    /// With `drop` (a training pass) and dropout in `ws`, each dropped layer input is masked,
+    /// Ãˡ⁻¹ = Aˡ⁻¹ ⊙ Mˡ, and so is its δ: δˡ⁻¹ = (δˡ Wˡ) ⊙ Mˡ ⊙ σ'(zˡ⁻¹) (see `dropout`).
+    pub(super) fn row_pass(&self, x: &[F], y: Option<&[F]>, rows: usize, ws: &mut Workspace<F>, drop: bool) {
         let blocks = row_blocks(rows);
+        let drop = drop && ws.masks(rows).is_some();
         let (a_all, z_all, d_all) =
             (SharedMut::new(&mut ws.a), SharedMut::new(&mut ws.z_out), SharedMut::new(&mut ws.deltas));
+        let drops = ws.dropout.as_mut().filter(|_| drop).map(|d| d.shared());
         let (offsets, last) = (&ws.offsets, self.n_layers() - 1);
         let task = |p: usize| {
             let r = block(rows, blocks, p);
@@ -32,6 +36,11 @@ impl<F: Scalar> Network<F> {
                 let (input, a): (&[F], &mut [F]) = unsafe {
                     let input = if l == 0 { &x[r.start * n_in..r.end * n_in] } else { &*a_all.part(rows_of(l - 1)) };
                     (input, a_all.part(rows_of(l)))
+                };
+                // SAFETY: this block's rows of the dropout buffers, as above.
+                let input = match &drops {
+                    Some(d) => unsafe { d.input(l, r.clone(), n_in, input) },
+                    None => input,
                 };
                 let m = r.len();
                 // Z = A Wᵀ: W is n_out × n_in row-major, so Wᵀ is the strided view (1, n_in).
@@ -75,6 +84,9 @@ impl<F: Scalar> Network<F> {
                     1,
                 );
                 self.activations[l - 1].mul_derivative(delta_prev, a_prev);
+                if let Some(d) = &drops {
+                    d.mask_delta(l, r.clone(), n_in, delta_prev);
+                }
             }
         };
         ws.pool.run(blocks, &task);
@@ -82,7 +94,8 @@ impl<F: Scalar> Network<F> {
 
     /// The cross-row part of a training step, after [`Network::row_pass`]: for every layer l and
     /// block of its output units j (by [`unit_blocks`], from the shapes only),
-    /// T_W ← β T_W + α δᵀ Aˡ⁻¹ and T_b ← β_b T_b + α Σ_rows δ on those units' rows of `target`
+    /// T_W ← β T_W + α δᵀ Aˡ⁻¹ (Ãˡ⁻¹ = Aˡ⁻¹ ⊙ Mˡ for a dropped input) and T_b ← β_b T_b + α Σ_rows δ
+    /// on those units' rows of `target`
     /// (laid out like the parameters). With α = 1, β = β_b = 0 that writes ∇C; with α = −η,
     /// β = 1 − ηλ/n, β_b = 1 it is the SGD update itself.
     #[allow(clippy::too_many_arguments)]
@@ -112,6 +125,8 @@ impl<F: Scalar> Network<F> {
             let delta = &ws.deltas[ws.offsets[l]..ws.offsets[l] + rows * n_out];
             let a_prev =
                 if l == 0 { &x[..rows * n_in] } else { &ws.a[ws.offsets[l - 1]..ws.offsets[l - 1] + rows * n_in] };
+            // A dropped input: the Ã = A ⊙ M of the row pass.
+            let a_prev = ws.dropout.as_ref().and_then(|d| d.kept(l, rows, n_in)).unwrap_or(a_prev);
             // SAFETY: the (layer, unit block) ranges of the tasks are disjoint.
             let (tw, tb) = unsafe {
                 (

@@ -23,6 +23,8 @@ pub struct Workspace<F: Scalar = f32> {
     pub(super) z_out: Vec<F>,
     pub(super) delta: Vec<F>,
     pub(super) delta_prev: Vec<F>,
+    /// Dropout's probabilities, masks and kept inputs (training passes only; see [`Workspace::with_dropout`]).
+    pub(super) dropout: Option<super::dropout::Dropout<F>>,
     pub(super) pool: Arc<Pool>,
 }
 
@@ -43,6 +45,7 @@ impl<F: Scalar> Workspace<F> {
             z_out: vec![F::zero(); capacity * net.n_outputs()],
             delta: vec![F::zero(); capacity * widest],
             delta_prev: vec![F::zero(); capacity * widest],
+            dropout: None,
             pool: Arc::new(Pool::new(1)),
         }
     }

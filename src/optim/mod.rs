@@ -6,9 +6,11 @@
 
 mod first_order;
 pub mod lm;
+pub mod penalty;
 
 pub use first_order::{OptimState, STEP_CHUNK, decay_weights};
 pub use lm::{LmConfig, LmSolve};
+pub use penalty::WeightRules;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

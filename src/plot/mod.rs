@@ -8,8 +8,8 @@
 //! `finish`), the `render!` macro, tick labels and the range check of the gridded pictures.
 //! Legends are drawn below the chart, never over it (`legend`); line charts' ticks are chosen in
 //! `axes`. Each kind of picture is drawn in its own file: `line` (line charts), `confusion`
-//! (confusion matrices), `weights` (weight grids), `regions` (decision regions) and `contour`
-//! (contour map with a path).
+//! (confusion matrices), `weights` (weight grids), `regions` (decision regions), `samples`
+//! (sheets of images) and `contour` (contour map with a path).
 
 mod axes;
 mod confusion;
@@ -17,6 +17,7 @@ mod contour;
 mod legend;
 mod line;
 mod regions;
+mod samples;
 #[cfg(test)]
 mod tests;
 mod weights;
@@ -25,6 +26,7 @@ pub use confusion::confusion_matrix;
 pub use contour::contour_with_path;
 pub use line::line_chart;
 pub use regions::{Labelled, class_name, decision_regions};
+pub use samples::image_grid;
 pub use weights::weight_grid;
 
 use plotters::prelude::*;

@@ -114,7 +114,7 @@ fn train_run(run: &Run, splits: &Splits, quick: bool) -> Result<History> {
             precision: Some(if run.name.starts_with("ch3") && !quick { Precision::F64 } else { Precision::F32 }),
             ..Default::default()
         },
-        regularization: RegularizationConfig { lambda: Some(run.lambda) },
+        regularization: RegularizationConfig { lambda: Some(run.lambda), ..Default::default() },
         monitor: MonitorConfig { train: Some(run.train_size.is_some()), ..Default::default() },
         ..Default::default()
     };

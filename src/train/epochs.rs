@@ -5,6 +5,7 @@
 //! checkpoint stays the last good one), an interrupt writes a checkpoint and returns
 //! [`crate::Error::Interrupted`], a policy or the observer ends it with a [`StopReason`].
 
+use super::augmented;
 use super::events::{Control, EpochStats, History, Observer, StopReason};
 use super::float::TrainFloat;
 use super::policy::{self, Checkpoints, EpochEnd, Policy};
@@ -25,7 +26,8 @@ pub const EVAL_CHUNK: usize = 1000;
 /// Trains `net` on `splits.train` as `plan` says, from `state` (a fresh one, or one restored from
 /// a checkpoint with the weights in `net`), reporting to `observer` and checkpointing as
 /// `checkpoints` says (without, an interrupt saves nothing). On return `state` is where training
-/// stopped.
+/// stopped. Under `--augment` each epoch trains on its distorted copy of the training set
+/// ([`super::augmented`]), the next one made while it trains.
 pub(crate) fn run<F: TrainFloat>(
     net: &mut Network<F>,
     splits: &Splits,
@@ -33,6 +35,22 @@ pub(crate) fn run<F: TrainFloat>(
     state: &mut TrainState<F>,
     observer: &mut dyn Observer,
     checkpoints: Option<&Checkpoints>,
+) -> Result<History> {
+    let recipe = augmented::recipe(plan, splits);
+    std::thread::scope(|scope| {
+        let mut copies = recipe.as_ref().map(|r| augmented::Epochs::new(scope, r));
+        run_epochs(net, splits, plan, state, observer, checkpoints, copies.as_mut())
+    })
+}
+
+fn run_epochs<F: TrainFloat>(
+    net: &mut Network<F>,
+    splits: &Splits,
+    plan: &Plan,
+    state: &mut TrainState<F>,
+    observer: &mut dyn Observer,
+    checkpoints: Option<&Checkpoints>,
+    mut copies: Option<&mut augmented::Epochs>,
 ) -> Result<History> {
     let data = &splits.train;
     if data.is_empty() {
@@ -57,7 +75,11 @@ pub(crate) fn run<F: TrainFloat>(
         if state.batch == 0 && plan.sampling == Sampling::ShuffledBatches {
             state.order.shuffle(&mut state.rng);
         }
-        match run.steps.epoch(net, data, state, observer) {
+        let train = match copies.as_deref_mut() {
+            Some(c) => c.epoch(epoch, (epoch < plan.epochs).then_some(epoch + 1)),
+            None => data,
+        };
+        match run.steps.epoch(net, train, state, observer) {
             Some(BatchStop::Diverged(e)) => return Err(e),
             Some(BatchStop::Interrupted) => {
                 state.epoch_seconds += t0.elapsed().as_secs_f64();

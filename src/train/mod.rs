@@ -9,8 +9,10 @@
 //! arithmetic of a batch (`steps`), with the general path and the fast path of one-hidden-layer
 //! SGD (`hidden_split`); gathering rows (`sampler`); end-of-epoch policies and the checkpoint
 //! cadence (`policy`); warnings about settings that cannot train (`warnings`); where a run
-//! starts or resumes (`start`); the float types training runs in (`float`).
+//! starts or resumes (`start`); the float types training runs in (`float`); the distorted copies
+//! of the training set under `--augment` (`augmented`).
 
+mod augmented;
 pub mod checkpoint;
 mod epochs;
 mod events;
@@ -163,12 +165,16 @@ fn write_outputs(config: &TrainConfig, model: &Model, report: &Report, data: &Da
     Ok(())
 }
 
-/// The run's pictures: learning curves, and the model's confusion matrix, weights and regions.
+/// The run's pictures: learning curves, the model's confusion matrix, weights and regions, and
+/// under `--augment` the sheet of augmented training images.
 #[cfg(feature = "plot")]
 fn draw(dir: &Path, model: &Model, report: &Report, data: &Data) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     report::learning_curves(&report.epochs, dir, false)?;
     crate::figures::model_figures(&model.network, &data.splits, dir, false)?;
+    if let Some(augment) = &report.config.augment {
+        crate::figures::augmented_sheet(&data.splits, augment, report.config.seed, dir, false)?;
+    }
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use crate::data::Dataset;
 use crate::error::Error;
 use crate::float::Scalar;
 use crate::network::{Network, Workspace};
-use crate::optim::{Optimizer, decay_weights};
+use crate::optim::{Optimizer, WeightRules, decay_weights};
 use crate::parallel::{self, Governor};
 use rand::RngExt;
 use std::borrow::Cow;
@@ -59,8 +59,8 @@ pub(crate) fn batches(n: usize, m: usize) -> usize {
 }
 
 /// The steps for `plan` on `data`, and the workspace whose threads evaluation shares. Plain SGD of
-/// a one-hidden-layer network on shuffled batches takes the fast path; everything else the
-/// reference path.
+/// a one-hidden-layer network on shuffled batches takes the fast path (with L1 and max-norm, not
+/// with dropout, which the reference path alone implements); everything else the reference path.
 pub(crate) fn for_run<'d, F: TrainFloat>(
     net: &Network<F>,
     plan: &Plan,
@@ -72,21 +72,25 @@ pub(crate) fn for_run<'d, F: TrainFloat>(
     let ws = Workspace::new(net, m).with_threads(threads);
     let auto = plan.threads.is_none();
     let split = plan.optimizer() == Optimizer::Sgd && plan.sampling == Sampling::ShuffledBatches;
-    if split && hidden_split::applies(net) {
+    let rules = WeightRules { l1: plan.l1, max_norm: plan.max_norm };
+    if split && hidden_split::applies(net) && plan.dropout.is_empty() {
         let split = Split::new(net, m, threads);
         let governor = Governor::new(split.threads(), auto, hidden_split::ROUND);
-        let steps = HiddenSplit { split, batches: batches(n, m), lambda: plan.lambda, governor, ran_on: 1 };
+        let steps = HiddenSplit { split, batches: batches(n, m), lambda: plan.lambda, rules, governor, ran_on: 1 };
         return (Box::new(steps), ws);
     }
     let governor = Governor::new(threads, auto, parallel::POOL_ROUND);
     let steps = Reference {
         weight_ranges: (0..net.n_layers()).map(|l| net.layer_ranges(l).0).collect(),
+        rows_of_w: (0..net.n_layers()).map(|l| (net.layer_ranges(l).0, net.sizes()[l])).collect(),
+        rules,
         grad: vec![F::zero(); net.n_params()],
         xb: vec![F::zero(); m * data.n_features],
         yb: vec![F::zero(); m * data.n_outputs],
         // Full-batch runs read the training set in place (converted once for f64).
         full: (plan.sampling == Sampling::FullBatch).then(|| (F::view_f32s(&data.x), F::view_f32s(&data.y))),
-        ws: ws.clone(),
+        // Dropout masks live in the training workspace only: evaluation never drops.
+        ws: if plan.dropout.is_empty() { ws.clone() } else { ws.clone().with_dropout(&plan.dropout) },
         m,
         batches: batches(n, m),
         sampling: plan.sampling,
@@ -119,13 +123,17 @@ fn cost_diverged(cost: f64, epoch: usize, batch: usize) -> BatchStop {
 /// X and Y of the whole training set, borrowed (f32) or converted once (f64).
 type Whole<'d, F> = (Cow<'d, [F]>, Cow<'d, [F]>);
 
-/// The general path: each update gathers a batch of m rows, backpropagates to get ∇C of the mean
-/// batch cost, applies weight decay w ← (1 − ηλ/n)w, then the optimizer's step. Plain SGD fuses
-/// the step into backpropagation (the update accumulates into W inside the ∂C/∂W product).
-/// Nothing is allocated per batch.
+/// The general path: each update gathers a batch of m rows, draws its dropout masks (from the
+/// run's random stream, on this thread), backpropagates to get ∇C of the mean batch cost, applies
+/// weight decay w ← (1 − ηλ/n)w, then the optimizer's step, then the L1 step and max-norm on each
+/// row of W. Plain SGD fuses the step into backpropagation (the update accumulates into W inside
+/// the ∂C/∂W product). Nothing is allocated per batch.
 struct Reference<'d, F: Scalar> {
     ws: Workspace<F>,
     weight_ranges: Vec<Range<usize>>,
+    /// Each layer's W and its row width n_in (for the L1 step and max-norm).
+    rows_of_w: Vec<(Range<usize>, usize)>,
+    rules: WeightRules,
     grad: Vec<F>,
     xb: Vec<F>,
     yb: Vec<F>,
@@ -171,6 +179,7 @@ impl<F: TrainFloat> Reference<'_, F> {
         state: &mut TrainState<F>,
     ) -> Result<(), BatchStop> {
         let rows = self.rows(b, data, state);
+        self.ws.draw_dropout(rows, &mut state.rng);
         let (x, y) = match &self.full {
             Some((x, y)) => (&x[..], &y[..]),
             None => (&self.xb[..], &self.yb[..]),
@@ -189,6 +198,8 @@ impl<F: TrainFloat> Reference<'_, F> {
             decay_weights(net.params_mut(), &self.weight_ranges, state.eta, self.lambda, data.len());
             state.opt.step_on(net.params_mut(), &self.grad, state.eta, self.ws.pool());
         }
+        let rules = self.rules.at::<F>(state.eta, data.len());
+        rules.layers_on(net.params_mut(), &self.rows_of_w, self.ws.pool());
         Ok(())
     }
 }
@@ -250,6 +261,7 @@ struct HiddenSplit<F: Scalar> {
     split: Split<F>,
     batches: usize,
     lambda: f64,
+    rules: WeightRules,
     governor: Governor,
     ran_on: usize,
 }
@@ -264,6 +276,7 @@ impl<F: TrainFloat> Steps<F> for HiddenSplit<F> {
     ) -> Option<BatchStop> {
         let b0 = state.batch;
         let decay = F::of(1.0 - state.eta * self.lambda / data.len() as f64);
+        self.split.constrain(self.rules.at(state.eta, data.len()));
         self.governor.restart();
         let (done, stop) = self.split.batches(
             net,

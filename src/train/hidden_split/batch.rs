@@ -133,6 +133,8 @@ pub(super) struct Shared<'a, F: Scalar> {
     pub(super) cost: Cost,
     pub(super) eta: F,
     pub(super) decay: F,
+    /// The L1 step and max-norm on each row of W after its update.
+    pub(super) constrain: crate::optim::penalty::Constrain<F>,
     /// The network's parameters (W¹ and b¹ are updated in place; the output layer in `out`).
     pub(super) params: SharedMut<F>,
     /// A¹ (rows × n₁) twice, by batch parity.
@@ -265,7 +267,8 @@ impl<F: TrainFloat> Shared<'_, F> {
         self.act[0].mul_derivative(d1_j, &block.a1[..rows * h]);
     }
 
-    /// Step 5: W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J].
+    /// Step 5: W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J], then the L1
+    /// step and max-norm on the rows J of W¹.
     fn update_hidden(&self, block: &Block<F>, x: &[F], rows: usize) {
         let (l, alpha) = (&self.layout, F::zero() - self.eta);
         let (j, h) = (block.j.clone(), block.j.len());
@@ -279,10 +282,11 @@ impl<F: TrainFloat> Shared<'_, F> {
         };
         bias_step(b1, d1_j, h, 0, alpha, F::one());
         F::gemm(h, rows, l.n0, alpha, d1_j, 1, h, x, l.n0, 1, self.decay, w1, l.n0, 1);
+        self.constrain.rows(w1, l.n0);
     }
 
     /// Step 5, thread 0: W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ², into the copy of the
-    /// output layer that batch b + 1 reads.
+    /// output layer that batch b + 1 reads; then the L1 step and max-norm on the rows of W².
     fn update_output(&self, b: usize, w2b2: &[F], d2: &[F], a1: &[F], rows: usize) {
         let (n1, n2, alpha) = (self.layout.n1, self.layout.n2, F::zero() - self.eta);
         // SAFETY: copy b + 1 of the output layer was last read in batch b − 1, which every thread
@@ -291,6 +295,7 @@ impl<F: TrainFloat> Shared<'_, F> {
         next.copy_from_slice(w2b2);
         let (w2, b2) = next.split_at_mut(self.layout.w2.len());
         F::gemm(n2, rows, n1, alpha, d2, 1, n2, a1, n1, 1, self.decay, w2, n1, 1);
+        self.constrain.rows(w2, n1);
         bias_step(b2, d2, n2, 0, alpha, F::one());
     }
 

@@ -16,7 +16,8 @@
 //! 4. its share of the rows of the batch after next gathered (X and Y);
 //! 5. W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J] for its blocks;
 //!    thread 0 also W² ← βW² − η (δ²)ᵀ A¹ and b² ← b² − η Σ_rows δ², into the second copy of the
-//!    output layer.
+//!    output layer; then the L1 step and max-norm on each updated row of W (as the reference path
+//!    applies them after its step; see [`crate::optim::penalty`]).
 //!
 //! That is one barrier per batch. Whatever one thread may still read while another is a batch
 //! ahead is kept several times over: A¹ and the output layer (W², b²) twice, by batch parity, and
@@ -38,6 +39,8 @@ use super::float::TrainFloat;
 use crate::data::Dataset;
 use crate::float::Scalar;
 use crate::network::{Network, block, unit_blocks};
+use crate::optim::WeightRules;
+use crate::optim::penalty::Constrain;
 use crate::parallel::{Governor, SharedMut};
 use batch::{Barrier, Block, Layout, Local, Shared};
 use std::ops::Range;
@@ -100,6 +103,8 @@ pub(crate) struct Split<F> {
     a1: [Vec<F>; 2],
     xy: [(Vec<F>, Vec<F>); 3],
     out: [Vec<F>; 2],
+    /// The L1 step and max-norm after each update.
+    constrain: Constrain<F>,
 }
 
 impl<F: TrainFloat> Split<F> {
@@ -119,7 +124,14 @@ impl<F: TrainFloat> Split<F> {
             a1: [zeros(m * n1), zeros(m * n1)],
             xy: std::array::from_fn(|_| (zeros(m * n0), zeros(m * n2))),
             out: [zeros(n1 * n2 + n2), zeros(n1 * n2 + n2)],
+            constrain: WeightRules::default().at(0.0, 1),
         }
+    }
+
+    /// Applies `constrain` (the L1 step and max-norm of the current η) to the rows of W after
+    /// every update of the next calls.
+    pub(crate) fn constrain(&mut self, constrain: Constrain<F>) {
+        self.constrain = constrain;
     }
 
     /// The threads a round on several threads uses.
@@ -168,6 +180,7 @@ impl<F: TrainFloat> Split<F> {
             cost,
             eta,
             decay,
+            constrain: self.constrain,
             params,
             a1,
             xy,

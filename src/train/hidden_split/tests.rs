@@ -208,3 +208,40 @@ fn the_barrier_lets_no_thread_past_before_all_arrive() {
         });
     }
 }
+
+/// With the L1 step and max-norm, the fast path still gives the reference path's weights bit for
+/// bit (`Network::sgd_step` then the rules on every row of W), on one thread and on two, and the
+/// rules change the weights (some reach zero, every long row is scaled back).
+#[test]
+fn the_fast_path_applies_l1_and_max_norm_as_the_reference_does() {
+    use crate::optim::WeightRules;
+    let (sizes, m, n) = ([64, 30, 10], 10, 95);
+    let (net, data, order) = problem(sizes, n, 9);
+    let (eta, decay) = (0.5f32, 0.9995f32);
+    let rules = WeightRules { l1: 0.5, max_norm: Some(1.5) }.at::<f32>(0.5, n);
+    let layers: Vec<_> = (0..2).map(|l| (net.layer_ranges(l).0, sizes[l])).collect();
+    let batches = n.div_ceil(m);
+    let mut reference = net.clone();
+    let mut ws = crate::network::Workspace::new(&reference, m);
+    let (mut xb, mut yb) = (vec![0.0; m * sizes[0]], vec![0.0; m * sizes[2]]);
+    for b in 0..batches {
+        let rows = crate::train::sampler::gather(&data, &order[b * m..((b + 1) * m).min(n)], &mut xb, &mut yb);
+        reference.sgd_step(&xb, &yb, rows, &mut ws, eta, decay);
+        rules.layers_on(reference.params_mut(), &layers, ws.pool());
+    }
+    assert!(reference.weight(0).contains(&0.0), "L1 zeroed some weights");
+    let norm = |w: &[f32]| w.iter().map(|v| v * v).sum::<f32>().sqrt();
+    // The initial rows have norms near 8: max-norm scaled every one back.
+    assert!(net.weight(0).chunks(64).all(|r| norm(r) > 4.0));
+    assert!(reference.weight(0).chunks(64).all(|r| norm(r) <= 1.5 + 1e-5), "rows within the bound");
+    for threads in [1, 2] {
+        let mut fast = net.clone();
+        let mut split = Split::new(&net, m, threads);
+        split.constrain(rules);
+        let mut rounds = Alternate { solo: false, len: 3, alternate: false };
+        let (done, stop) =
+            split.batches(&mut fast, &data, &order, 0..batches, (eta, decay), &mut rounds, 4, &mut Silent);
+        assert_eq!((done, stop), (batches, None));
+        assert!(fast.params() == reference.params(), "{threads} threads: not bit-identical");
+    }
+}
