@@ -59,7 +59,7 @@ fn train_plot_and_plot_command_draw_every_picture() {
 fn reproduce_lists_experiments_and_refuses_unknown_names() {
     let (code, stdout, _) = outcome(&["reproduce", "--list"]);
     assert_eq!(code, 0);
-    for name in ["higham", "nielsen", "lm"] {
+    for name in ["higham", "nielsen", "lm", "simard"] {
         assert!(stdout.contains(name), "{stdout}");
     }
     assert_fails(&["reproduce", "cifar", "--out", "/tmp/x"], 2, &["cifar", "higham"]);

@@ -64,7 +64,10 @@ fn nielsen_quick_marks_the_published_accuracies_off_and_checks_the_orderings() {
     let first = row(&r, "ch3 N(0,1/n_in) init (quick)");
     assert_eq!((first.within, first.full_run_only), (Some(false), true), "{first:?}");
     assert!(r.comparisons.iter().all(|c| c.within.is_some()), "every row is checked");
-    for what in ["ch1 η=100", "ch1 η=0.001", "N(0,1/n_in) starts ahead", "ch3: L2", "1,000 images: L2"] {
+    let more = ["ch3 L1 λ₁=5 zeroes weights", "ch3 1,000 images: expanded beats"];
+    for what in
+        ["ch1 η=100", "ch1 η=0.001", "N(0,1/n_in) starts ahead", "ch3: L2", "1,000 images: L2"].iter().chain(&more)
+    {
         assert_eq!(row(&r, what).within, Some(true), "the ordering '{what}' holds at the quick size");
     }
     let misses: Vec<_> = r.comparisons.iter().filter(|c| c.within == Some(false)).collect();
@@ -72,7 +75,29 @@ fn nielsen_quick_marks_the_published_accuracies_off_and_checks_the_orderings() {
     let note = format!("quick run: {} row(s)", misses.len());
     assert!(r.notes.iter().any(|n| n.starts_with(&note)), "{:?}", r.notes);
     assert!(md.contains("cannot show the published accuracies"), "{md}");
-    assert_eq!(r.pictures.len(), 4);
+    assert_eq!(r.pictures.len(), 5);
+}
+
+/// Simard's three recipes on 5,000 images for 3 epochs (about 3 s): the published accuracies are
+/// off as a quick run says, every run learns, and the pictures include both distortion sheets.
+#[test]
+fn simard_quick_trains_the_three_recipes_and_claims_no_published_figure() {
+    let Some(data) = common::mnist_dir("simard_quick_trains_the_three_recipes_and_claims_no_published_figure") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = quick("simard", dir.path(), Some(data));
+    let md = assert_explained(dir.path(), &r);
+    for what in ["784-800-10 plain (quick)", "784-800-10 affine (quick)", "784-800-10 elastic (quick)"] {
+        let c = row(&r, what);
+        assert_eq!((c.within, c.full_run_only), (Some(false), true), "{c:?}: 3 epochs on 5,000 images");
+    }
+    assert_eq!(row(&r, "every run learns").within, Some(true));
+    assert_eq!(row(&r, "elastic run: training time").within, None, "a projection, side by side");
+    assert!(r.comparisons.iter().filter(|c| c.within == Some(false)).all(|c| c.full_run_only));
+    assert!(md.contains("cannot show the published accuracies"), "{md}");
+    let pictures = ["simard.png", "simard_affine_samples.png", "simard_elastic_samples.png"];
+    assert_eq!(r.pictures, pictures);
 }
 
 #[test]

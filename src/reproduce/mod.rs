@@ -11,6 +11,8 @@ pub mod lee;
 pub mod lm;
 mod markdown;
 pub mod nielsen;
+mod nielsen_ch3;
+pub mod simard;
 
 pub use markdown::{QuickScope, markdown, markdown_with, md_table, verdict};
 
@@ -91,12 +93,16 @@ pub struct Report {
 }
 
 /// The experiments: name, source, what it shows.
-pub const EXPERIMENTS: [(&str, &str); 5] = [
+pub const EXPERIMENTS: [(&str, &str); 6] = [
     ("higham", "Higham & Higham (2019), Deep Learning: An Introduction for Applied Mathematicians, section 2"),
     ("nielsen", "Nielsen, Neural Networks and Deep Learning, chapters 1 and 3"),
     ("lee", "Hung-yi Lee, ML 2021 lecture 1: regression on a daily series with a weekly cycle"),
     ("lm", "Levenberg–Marquardt against SGD and Adam (Higham's points, a sinc(10x) curve fit)"),
     ("hardsigmoid", "Hung-yi Lee, ML 2021 lecture 1: piecewise-linear curves from hard sigmoids built of two ReLUs"),
+    (
+        "simard",
+        "Simard, Steinkraus & Platt (2003), ICDAR, table 2: the 784-800-10 network plain, with affine and with elastic distortions",
+    ),
 ];
 
 /// The source an experiment reproduces, from [`EXPERIMENTS`].
@@ -112,6 +118,7 @@ pub fn quick_scope(name: &str) -> Option<&'static QuickScope> {
         "lee" => Some(&lee::QUICK),
         "lm" => Some(&lm::QUICK),
         "hardsigmoid" => Some(&hardsigmoid::QUICK),
+        "simard" => Some(&simard::QUICK),
         _ => None,
     }
 }
@@ -125,6 +132,7 @@ pub fn run(name: &str, opts: &Options) -> Result<Report> {
         "lm" => lm::run(opts),
         "lee" => lee::run(opts),
         "hardsigmoid" => hardsigmoid::run(opts),
+        "simard" => simard::run(opts),
         _ => {
             let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.0).collect();
             Err(Error::config("reproduce", format!("unknown experiment '{name}'; valid: {}", names.join(", "))))
