@@ -153,9 +153,18 @@ pub(crate) fn finish_output<F: Scalar>(act: Activation, a: &mut [F], z: &mut [F]
 /// T_b ← β_b T_b + α Σ_rows δ[:, first + q] for each q of `tb` (T_b ← α Σ when β_b = 0), with δ
 /// rows × `width` and the rows summed in order: the bias part of the update (or gradient).
 pub(crate) fn bias_step<F: Scalar>(tb: &mut [F], delta: &[F], width: usize, first: usize, alpha: F, beta_b: F) {
-    for (q, t) in tb.iter_mut().enumerate() {
-        let sum = delta.iter().skip(first + q).step_by(width).fold(F::zero(), |s, &d| s + d);
-        *t = if beta_b == F::zero() { alpha * sum } else { beta_b * *t + alpha * sum };
+    // Row by row into a chunk of sums (each still 0 + δ₀ + δ₁ + … in row order), so the adds
+    // vectorize across units instead of walking a column with stride `width`.
+    const CHUNK: usize = 64;
+    for (c, tc) in tb.chunks_mut(CHUNK).enumerate() {
+        let (q0, len) = (first + c * CHUNK, tc.len());
+        let mut sums = [F::zero(); CHUNK];
+        for row in delta.chunks_exact(width) {
+            sums[..len].iter_mut().zip(&row[q0..q0 + len]).for_each(|(s, &d)| *s = *s + d);
+        }
+        for (t, &sum) in tc.iter_mut().zip(&sums[..len]) {
+            *t = if beta_b == F::zero() { alpha * sum } else { beta_b * *t + alpha * sum };
+        }
     }
 }
 
