@@ -110,15 +110,6 @@ pub struct Column {
     pub note: Option<String>,
 }
 
-/// Rows encoded as inputs, and what the encoding had to say (unseen categories).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Encoded {
-    /// Row-major inputs, rows × the columns' total width.
-    pub x: Vec<f32>,
-    /// One line per column and value the training rows did not have.
-    pub warnings: Vec<String>,
-}
-
 /// Is `cell` a boolean word (true/false, yes/no, t/f, y/n, any case)?
 fn boolean_word(cell: &str) -> bool {
     ["true", "false", "yes", "no", "t", "f", "y", "n"].iter().any(|w| cell.eq_ignore_ascii_case(w))
@@ -336,42 +327,6 @@ impl Column {
     }
 }
 
-/// Encodes the rows `rows` of `table` with `columns`, whose cells are in the table's columns
-/// `cols`. A category training never saw is all zeros and a warning (counted per column and
-/// value), or with `strict` an error naming the line.
-pub fn encode(table: &Table, columns: &[Column], cols: &[usize], rows: &[usize], strict: bool) -> Result<Encoded> {
-    let width: usize = columns.iter().map(Column::width).sum();
-    let mut x = vec![0.0f32; rows.len() * width];
-    let mut unseen: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    for (i, &r) in rows.iter().enumerate() {
-        let mut at = i * width;
-        for (k, (column, &col)) in columns.iter().zip(cols).enumerate() {
-            let w = column.width();
-            if let Some(category) = column.encode_cell(table, r, col, &mut x[at..at + w])? {
-                if strict {
-                    let (line, name) = (table.rows[r].0, &column.name);
-                    let what = format!("line {line}, column '{name}': category '{category}' was not seen in training");
-                    return Err(Error::format(&table.path, what + " (--strict)"));
-                }
-                *unseen.entry((k, category)).or_default() += 1;
-            }
-            at += w;
-        }
-    }
-    let warnings = unseen
-        .into_iter()
-        .map(|((k, category), n)| {
-            format!(
-                "{}: column '{}': category '{category}' was not seen in training ({n} row{}); encoded as none of its categories",
-                table.path.display(),
-                columns[k].name,
-                if n == 1 { "" } else { "s" }
-            )
-        })
-        .collect();
-    Ok(Encoded { x, warnings })
-}
-
 /// The median of `values` (the mean of the middle two for an even count; 0 for none).
 fn median(mut values: Vec<f32>) -> f32 {
     values.sort_by(f32::total_cmp);
@@ -408,6 +363,9 @@ fn not_a_number(table: &Table, r: usize, col: usize) -> Error {
     };
     Error::format(&table.path, what)
 }
+
+mod encode;
+pub use encode::{Encoded, encode};
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! Parquet values as text cells: numbers that read back as the same numbers.
 
+use super::text::*;
 use super::*;
 
 #[test]
