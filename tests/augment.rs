@@ -4,6 +4,7 @@
 //! and `--plot` draws the sheet of augmented samples. Built-in digits (8 × 8), a few epochs.
 
 mod common;
+use common::StopAfter;
 
 use neuralnet::{Data, Silent, TrainConfig, fit};
 use std::path::{Path, PathBuf};
@@ -36,18 +37,6 @@ fn weights_are_bit_identical_for_one_and_two_threads() {
         assert!(one == two, "{layers} {optimizer}: the thread count changed the weights");
         let plain = model_bytes(&config(layers, optimizer, None, 1));
         assert!(one != plain, "{layers} {optimizer}: --augment changed nothing");
-    }
-}
-
-/// Stops training after `n` batches, by asking to (as Ctrl-C does).
-struct StopAfter(usize);
-
-impl neuralnet::Observer for StopAfter {
-    fn batch_end(&mut self, _: usize) {
-        self.0 = self.0.saturating_sub(1);
-    }
-    fn stop_requested(&mut self) -> bool {
-        self.0 == 0
     }
 }
 

@@ -6,6 +6,7 @@
 //! dropout and of the L1 term are in `gradients.rs`.)
 
 mod common;
+use common::StopAfter;
 
 use neuralnet::data::{Dataset, Splits};
 use neuralnet::{Data, Network, Silent, TrainConfig, Workspace, fit};
@@ -155,18 +156,6 @@ fn dropout_still_trains_the_digits_and_evaluation_does_not_drop() {
     assert_eq!(trained.report.config.dropout, vec![0.2, 0.5]);
     let again = fit(&digits(100, extra), &data, &mut Silent).unwrap();
     assert!(again.model.to_bytes().unwrap() == trained.model.to_bytes().unwrap(), "same seed, same model");
-}
-
-/// Stops training after `batches` batches, by asking to (as Ctrl-C does).
-struct StopAfter(usize);
-
-impl neuralnet::Observer for StopAfter {
-    fn batch_end(&mut self, _: usize) {
-        self.0 = self.0.saturating_sub(1);
-    }
-    fn stop_requested(&mut self) -> bool {
-        self.0 == 0
-    }
 }
 
 /// Dropout + L1 + max-norm: the same model on one thread and on two, and interrupted mid-epoch

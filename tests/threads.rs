@@ -7,6 +7,7 @@
 //! header's key order is not fixed by the format, so the whole files may differ in that order).
 
 mod common;
+use common::StopAfter;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -104,18 +105,6 @@ fn wide_hidden_layer_uses_every_thread_and_is_bit_identical() {
     // The same width through the general path (Adam): row and unit blocks of the pool.
     let args = ["--dataset", "digits", "--layers", "64,400,10", "--optimizer", "adam", "--batch-size", "64"];
     assert_same_model("digits-wide-adam", &[&args[..], &["--epochs", "2"]].concat());
-}
-
-/// Stops training after `batches` batches, by asking to (as Ctrl-C does).
-struct StopAfter(usize);
-
-impl neuralnet::Observer for StopAfter {
-    fn batch_end(&mut self, _: usize) {
-        self.0 = self.0.saturating_sub(1);
-    }
-    fn stop_requested(&mut self) -> bool {
-        self.0 == 0
-    }
 }
 
 /// A run interrupted in the middle of its third epoch (after 100 batches of 41 per epoch) on

@@ -225,6 +225,52 @@ class CoreNetwork:
 
     _cost_name = "quadratic"
 
+    def feedforward(self, a):
+        """Return the output of the network if ``a`` is input (a column vector, or a matrix of
+        column vectors)."""
+        for b, w in zip(self.biases, self.weights):
+            a = sigmoid(np.dot(w, a) + b)
+        return a
+
+    def _output_delta(self, z, a, y):
+        """δᴸ = ∂C_x/∂zᴸ of one sample (each network's cost says it)."""
+        raise NotImplementedError
+
+    def backprop(self, x, y):
+        """Return ``(nabla_b, nabla_w)``, the gradient of the cost C_x for one sample, layer by
+        layer like ``biases`` and ``weights`` (his NumPy code): δᴸ from the cost, then
+        δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ σ'(zˡ), ∇_b = δˡ, ∇_W = δˡ (aˡ⁻¹)ᵀ."""
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self._output_delta(zs[-1], activations[-1], y)
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            z = zs[-l]
+            sp = sigmoid_prime(z)
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+    def _summed_gradient(self, mini_batch):
+        """Σₓ ∇C_x over the ``(x, y)`` tuples of ``mini_batch``, as ``(nabla_b, nabla_w)``."""
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        return nabla_b, nabla_w
+
     def _draw(self, init, seed=None):
         """Draws weights by `init` ("normal" or "normal-scaled") from `seed` (else np.random)."""
         seed = _draw_seed() if seed is None else int(seed)

@@ -59,13 +59,6 @@ class Network(CoreNetwork):
         self._drawn = None
         self._draw("normal", seed)
 
-    def feedforward(self, a):
-        """Return the output of the network if ``a`` is input (a column vector, or a matrix of
-        column vectors)."""
-        for b, w in zip(self.biases, self.weights):
-            a = sigmoid(np.dot(w, a) + b)
-        return a
-
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None):
         """Train the network by mini-batch stochastic gradient descent, in the Rust core.
 
@@ -100,44 +93,19 @@ class Network(CoreNetwork):
     def update_mini_batch(self, mini_batch, eta):
         """One gradient-descent step on the list of ``(x, y)`` tuples ``mini_batch`` with learning
         rate ``eta``, by backpropagation (his NumPy code; ``SGD`` does not use it)."""
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
-            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
-            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        nabla_b, nabla_w = self._summed_gradient(mini_batch)
         self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
         self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
-
-    def backprop(self, x, y):
-        """Return ``(nabla_b, nabla_w)``, the gradient of the cost C_x for one sample, layer by
-        layer like ``biases`` and ``weights`` (his NumPy code)."""
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation = x
-        activations = [x]
-        zs = []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
-        nabla_b[-1] = delta
-        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
-        for l in range(2, self.num_layers):
-            z = zs[-l]
-            sp = sigmoid_prime(z)
-            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
-            nabla_b[-l] = delta
-            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
-        return (nabla_b, nabla_w)
 
     def evaluate(self, test_data):
         """Return the number of test inputs (tuples ``(x, digit)``) for which the network's most
         active output neuron is the right digit."""
         x, labels = stacked(test_data, self.sizes[0], self.sizes[-1], "test_data")
         return int(np.sum(np.argmax(forward_rows(self.weights, self.biases, x), axis=1) == labels))
+
+    def _output_delta(self, z, a, y):
+        """δᴸ = (a − y) ⊙ σ'(z): the quadratic cost's."""
+        return self.cost_derivative(a, y) * sigmoid_prime(z)
 
     def cost_derivative(self, output_activations, y):
         """Return the vector of partial derivatives ∂C_x/∂a for the output activations."""

@@ -150,12 +150,6 @@ class Network(CoreNetwork):
         the default initializer usually works better)."""
         self._draw("normal", seed)
 
-    def feedforward(self, a):
-        """Return the output of the network if ``a`` is input."""
-        for b, w in zip(self.biases, self.weights):
-            a = sigmoid(np.dot(w, a) + b)
-        return a
-
     def SGD(
         self,
         training_data,
@@ -247,40 +241,15 @@ class Network(CoreNetwork):
         """One regularised gradient-descent step on the list of ``(x, y)`` tuples ``mini_batch``
         (``n`` is the training-set size), by backpropagation (his NumPy code; ``SGD`` does not
         use it)."""
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
-            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
-            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        nabla_b, nabla_w = self._summed_gradient(mini_batch)
         self.weights = [
             (1 - eta * (lmbda / n)) * w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)
         ]
         self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
 
-    def backprop(self, x, y):
-        """Return ``(nabla_b, nabla_w)``, the gradient of the cost C_x for one sample (his NumPy
-        code)."""
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation = x
-        activations = [x]
-        zs = []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        delta = (self.cost).delta(zs[-1], activations[-1], y)
-        nabla_b[-1] = delta
-        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
-        for l in range(2, self.num_layers):
-            z = zs[-l]
-            sp = sigmoid_prime(z)
-            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
-            nabla_b[-l] = delta
-            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
-        return (nabla_b, nabla_w)
+    def _output_delta(self, z, a, y):
+        """δᴸ as the network's cost gives it (``cost.delta``)."""
+        return (self.cost).delta(z, a, y)
 
     def accuracy(self, data, convert=False):
         """Return the number of inputs in ``data`` for which the most active output neuron is the

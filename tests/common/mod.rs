@@ -158,3 +158,15 @@ pub fn arg(dir: &Path, name: &str) -> String {
 pub fn file(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// An observer that stops training after `n` batches, by asking to (as Ctrl-C does).
+pub struct StopAfter(pub usize);
+
+impl neuralnet::Observer for StopAfter {
+    fn batch_end(&mut self, _: usize) {
+        self.0 = self.0.saturating_sub(1);
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.0 == 0
+    }
+}
