@@ -203,6 +203,48 @@ fn training_is_bit_reproducible_in_process() {
     assert_eq!(run().params(), run().params());
 }
 
+#[test]
+fn validation_fraction_redraws_a_named_datasets_split() {
+    let load = |fraction: Option<f64>| {
+        let mut c = base();
+        c.data.dataset = Some("digits".into());
+        c.data.validation_fraction = fraction;
+        Data::load(&c).unwrap().splits
+    };
+    let (own, all, fifth) = (load(None), load(Some(0.0)), load(Some(0.2)));
+    let n = own.train.len() + own.validation.as_ref().unwrap().len();
+    assert_eq!((own.train.len(), all.train.len(), all.validation.is_none()), (1293, n, true));
+    assert_eq!(fifth.validation.as_ref().unwrap().len(), (0.2 * n as f64).ceil() as usize);
+    assert_eq!(fifth.train.x[..], all.train.x[..fifth.train.x.len()]);
+    // Trains on every row; a rule that watches the validation split is refused.
+    assert_eq!(fit(&base(), &Data::from(all.clone()), &mut Silent).unwrap().report.data.train, n);
+    let mut c = base();
+    c.schedule.patience = Some(3);
+    assert!(c.resolve(&all).unwrap_err().to_string().contains("needs a validation split"));
+    let mut c = base();
+    c.data.validation_fraction = Some(1.0);
+    let Err(err) = Data::load(&c) else { panic!("a fraction of 1 leaves no training rows: refused") };
+    assert!(err.to_string().contains("--validation-fraction (data.validation_fraction)"), "{err}");
+}
+
+#[test]
+fn mnist_validation_fraction_zero_trains_on_all_60000_images() {
+    let Some(dir) = common::mnist_dir("mnist_validation_fraction_zero_trains_on_all_60000_images") else { return };
+    let load = |fraction: f64| {
+        let mut c = base();
+        (c.data.dataset, c.data.dir, c.data.validation_fraction) =
+            (Some("mnist".into()), Some(dir.clone()), Some(fraction));
+        Data::load(&c).unwrap().splits
+    };
+    let nielsen = load_named("mnist", Some(&dir)).unwrap();
+    let (all, sixth) = (load(0.0), load(1.0 / 6.0));
+    assert_eq!((all.train.len(), all.validation.is_none(), all.test.as_ref().unwrap().len()), (60_000, true, 10_000));
+    assert_eq!(all.train.x[..50_000 * 784], nielsen.train.x[..]);
+    assert_eq!(all.train.x[50_000 * 784..], nielsen.validation.as_ref().unwrap().x[..]);
+    // A sixth held out is Nielsen's split itself.
+    assert_eq!((sixth.train, sixth.validation), (nielsen.train, nielsen.validation));
+}
+
 fn mnist(train_size: usize, test: &str) -> Option<Data> {
     let dir = common::mnist_dir(test)?;
     let mut s = load_named("mnist", Some(&dir)).ok()?;

@@ -72,18 +72,21 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Checks the CSV-related keys: they need a training file, fractions lie in [0, 1).
+    /// Checks the data keys: fractions lie in [0, 1); the CSV-only ones need a training file.
     fn validate_tabular(&self) -> Result<()> {
         let d = &self.data;
         if d.train.is_some() && d.dataset.is_some() {
             return Err(Error::config("--train", "give either --dataset or --train FILE, not both"));
+        }
+        for (flag, f) in [("--validation-fraction", d.validation_fraction), ("--test-fraction", d.test_fraction)] {
+            let ok = f.is_none_or(|f| (0.0..1.0).contains(&f));
+            require(ok, flag, || format!("must be in [0, 1), got {}", f.unwrap_or(0.0)))?;
         }
         if d.train.is_none() {
             let given = [
                 ("--test", d.test.is_some()),
                 ("--target", d.target.is_some()),
                 ("--task", d.task.is_some()),
-                ("--validation-fraction", d.validation_fraction.is_some()),
                 ("--test-fraction", d.test_fraction.is_some()),
             ];
             return match given.iter().find(|(_, set)| *set) {
@@ -93,10 +96,6 @@ impl TrainConfig {
         }
         let has_target = d.target.as_ref().is_some_and(|t| !t.is_empty());
         require(has_target, "--target", || "CSV training data needs --target COLUMN[,COLUMN...]".into())?;
-        for (flag, f) in [("--validation-fraction", d.validation_fraction), ("--test-fraction", d.test_fraction)] {
-            let ok = f.is_none_or(|f| (0.0..1.0).contains(&f));
-            require(ok, flag, || format!("must be in [0, 1), got {}", f.unwrap_or(0.0)))?;
-        }
         let both = d.test.is_some() && d.test_fraction.is_some_and(|f| f > 0.0);
         require(!both, "--test-fraction", || "give either --test FILE or --test-fraction, not both".into())?;
         let total = d.validation_fraction.unwrap_or(TABULAR_VALIDATION_FRACTION) + d.test_fraction.unwrap_or(0.0);

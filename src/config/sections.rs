@@ -81,7 +81,9 @@ pub struct DataConfig {
     /// classification or regression [default: inferred from the target column]
     #[arg(long = "task", id = "data.task", value_name = "TASK")]
     pub task: Option<Task>,
-    /// Fraction of the CSV training rows held out for validation [default: 0.1]
+    /// Fraction of the training rows held out for validation: for a table, drawn at random; for a
+    /// named dataset, the last ones (as Keras's validation_split), 0 training on all of them
+    /// [default: 0.1 for tables; a named dataset's own split, e.g. MNIST's last 10,000 of 60,000]
     #[arg(long = "validation-fraction", id = "data.validation_fraction", value_name = "F")]
     pub validation_fraction: Option<f64>,
     /// Fraction of the CSV training rows held out for testing, without --test [default: 0]

@@ -35,7 +35,9 @@ impl TrainConfig {
 impl Data {
     /// Loads what `config.data` names: a CSV/TSV file (`train`, with `test`, `target`, `task`
     /// and the held-out fractions; rows shuffled with the run's seed), or a dataset by name
-    /// ([`DEFAULT_DATASET`] when none is given); then keeps the first `train_size` training rows.
+    /// ([`DEFAULT_DATASET`] when none is given; `validation_fraction`, if given, re-draws its
+    /// validation split as [`Splits::resplit_validation`](crate::data::Splits::resplit_validation)
+    /// says); then keeps the first `train_size` training rows.
     pub fn load(config: &TrainConfig) -> Result<Data> {
         Self::load_named_or_table(config).map_err(super::name_key)
     }
@@ -46,7 +48,17 @@ impl Data {
             Some(train) => {
                 load(&CsvOptions { train: train.clone(), test: c.test.clone(), table: config.table_options() })?
             }
-            None => Data::from(load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?),
+            None => {
+                let mut splits = load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?;
+                if let Some(fraction) = c.validation_fraction {
+                    if !(0.0..1.0).contains(&fraction) {
+                        let message = format!("must be in [0, 1), got {fraction}");
+                        return Err(crate::Error::config("--validation-fraction", message));
+                    }
+                    splits.resplit_validation(fraction);
+                }
+                Data::from(splits)
+            }
         };
         if let Some(n) = c.train_size {
             data.splits.truncate_train(n);

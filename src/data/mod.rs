@@ -87,6 +87,28 @@ impl Dataset {
         out.labels = self.labels.as_ref().map(|l| indices.iter().map(|&i| l[i]).collect());
         out
     }
+
+    /// Appends `other`'s samples (same widths) after this dataset's.
+    fn append(&mut self, other: Dataset) {
+        debug_assert_eq!((self.n_features, self.n_outputs), (other.n_features, other.n_outputs));
+        self.x.extend_from_slice(&other.x);
+        self.y.extend_from_slice(&other.y);
+        if let (Some(mine), Some(theirs)) = (&mut self.labels, other.labels) {
+            mine.extend_from_slice(&theirs);
+        }
+    }
+
+    /// Splits off the last `n` samples (at most all of them), keeping the rest.
+    fn split_off_last(&mut self, n: usize) -> Dataset {
+        let keep = self.len() - n.min(self.len());
+        let tail = self.slice(keep..self.len());
+        self.x.truncate(keep * self.n_features);
+        self.y.truncate(keep * self.n_outputs);
+        if let Some(labels) = &mut self.labels {
+            labels.truncate(keep);
+        }
+        tail
+    }
 }
 
 /// The parts of one data source, plus what a model needs to remember about it.
@@ -119,6 +141,18 @@ impl Splits {
         parts
     }
 
+    /// Re-draws the validation split as Keras's `validation_split` does: the training and
+    /// validation parts are joined (in that order: for MNIST, the 60,000 training images as
+    /// published) and the last ⌈`fraction`·n⌉ samples validate; `fraction` = 0 trains on all
+    /// of them and leaves no validation split.
+    pub fn resplit_validation(&mut self, fraction: f64) {
+        if let Some(validation) = self.validation.take() {
+            self.train.append(validation);
+        }
+        let n_val = (fraction * self.train.len() as f64).ceil() as usize;
+        self.validation = (n_val > 0).then(|| self.train.split_off_last(n_val));
+    }
+
     /// Keeps only the first `n` training samples (e.g. Nielsen's 1,000-image overfitting demo).
     pub fn truncate_train(&mut self, n: usize) {
         if n < self.train.len() {
@@ -141,5 +175,27 @@ pub fn load_named(name: &str, data_dir: Option<&Path>) -> Result<Splits> {
                 format!("unknown dataset '{name}'; valid: mnist, fashion-mnist, {}", builtin::NAMES.join(", ")),
             )
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(range: std::ops::Range<u32>) -> Dataset {
+        Dataset::classification(range.clone().map(|i| i as f32).collect(), 1, range.map(|i| i % 2).collect(), 2)
+    }
+
+    #[test]
+    fn resplit_validation_keeps_the_last_fraction_in_order() {
+        let mut s = Splits { train: numbered(0..50), validation: Some(numbered(50..60)), ..Default::default() };
+        s.resplit_validation(0.25);
+        assert_eq!(s.train, numbered(0..45));
+        assert_eq!(s.validation, Some(numbered(45..60)));
+        s.resplit_validation(1.0 / 6.0);
+        assert_eq!((s.train, s.validation), (numbered(0..50), Some(numbered(50..60))));
+        let mut s = Splits { train: numbered(0..50), validation: Some(numbered(50..60)), ..Default::default() };
+        s.resplit_validation(0.0);
+        assert_eq!((s.train, s.validation), (numbered(0..60), None));
     }
 }

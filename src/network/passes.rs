@@ -183,10 +183,14 @@ pub fn row_blocks(rows: usize) -> usize {
 
 /// The number of blocks of output units layer n_in → n_out is cut into for the cross-row work
 /// (∂C/∂W = δᵀA over a batch of `rows`): one per started 2¹⁷ multiply–adds (Nielsen's first
-/// layer, 784 × 30 × 10, gets 2), at most 8, and at least 8 units each. Depends on the shapes
-/// only, like [`row_blocks`].
+/// layer, 784 × 30 × 10, gets 2), at least 8 units each, and at most 8 — and at most a power of
+/// two with 256 units or more in each block past the second (784-800-10 gets 2 blocks of 400:
+/// narrower ones cut the products into pieces too thin for the GEMM kernel to run at its peak;
+/// docs/performance.md has the figures). Depends on the shapes only, like [`row_blocks`].
 pub fn unit_blocks(n_in: usize, n_out: usize, rows: usize) -> usize {
-    (n_in * n_out * rows).div_ceil(1 << 17).clamp(1, 8).min((n_out / 8).max(1))
+    let wide = (n_out / 256).max(2);
+    let by_width = 1 << wide.ilog2();
+    (n_in * n_out * rows).div_ceil(1 << 17).clamp(1, 8).min((n_out / 8).max(1)).min(by_width)
 }
 
 /// Block `p` of `n` items cut into `blocks` nearly equal consecutive blocks.

@@ -196,22 +196,32 @@ pub(super) fn smooth_columnwise(columns: &mut [f32], out: &mut [f32], (h, w): (u
     smooth_columns(columns, out, (h, w), kernel);
 }
 
-/// dst(x, y) = Σ_t g(t) src(x, y + t) over the rows y + t inside the image (t ascending, from 0):
-/// one pass of the separable Gaussian, as 2r + 1 whole-image multiply–adds of row-shifted slices
-/// (long loops that vectorise; summing a row in registers instead waits on the adds' latency).
+/// dst(x, y) = Σ_{|t| ≤ r} g(t) src(x, y + t) over the rows y ± t inside the image: one pass of
+/// the separable Gaussian. The kernel is symmetric, so it runs as g(0)·src plus, for t = 1..r,
+/// g(t)·(src(y + t) + src(y − t)): one multiply for two taps. Each is a whole-image
+/// multiply–add of row-shifted slices (long loops that vectorise; summing a row in registers
+/// instead waits on the adds' latency).
 #[inline(always)]
 fn smooth_columns(src: &[f32], dst: &mut [f32], (h, w): (usize, usize), kernel: &[f32]) {
-    let r = (kernel.len() / 2) as isize;
-    dst.fill(0.0);
-    for (j, &g) in kernel.iter().enumerate() {
-        let t = j as isize - r;
-        let (y0, y1) = ((-t).max(0) as usize, (h as isize - t).clamp(0, h as isize) as usize);
-        if y0 >= y1 {
-            continue;
+    let r = kernel.len() / 2;
+    dst[..h * w].iter_mut().zip(&src[..h * w]).for_each(|(d, &s)| *d = kernel[r] * s);
+    for (t, &g) in (1..).zip(&kernel[r + 1..]) {
+        // Row y has the neighbour y + t when y < h − t, and y − t when y ≥ t.
+        let ht = h.saturating_sub(t);
+        if t < ht {
+            let d = &mut dst[t * w..ht * w];
+            d.iter_mut().zip(&src[2 * t * w..h * w]).zip(&src[..(ht - t) * w]).for_each(|((d, &u), &v)| {
+                *d += g * (u + v);
+            });
         }
-        let s0 = (y0 as isize + t) as usize;
-        let s = &src[s0 * w..(s0 + y1 - y0) * w];
-        dst[y0 * w..y1 * w].iter_mut().zip(s).for_each(|(d, &s)| *d += g * s);
+        // Rows with one neighbour: y < min(t, h − t) (only y + t), y ≥ max(t, h − t) (only y − t).
+        let (up, down) = (t.min(ht), t.max(ht));
+        if up > 0 {
+            dst[..up * w].iter_mut().zip(&src[t * w..(t + up) * w]).for_each(|(d, &s)| *d += g * s);
+        }
+        if down < h {
+            dst[down * w..h * w].iter_mut().zip(&src[(down - t) * w..(h - t) * w]).for_each(|(d, &s)| *d += g * s);
+        }
     }
 }
 

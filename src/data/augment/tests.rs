@@ -203,3 +203,31 @@ fn flip_draws_the_mirror_image_half_the_time() {
     }
     assert!((160..240).contains(&flips), "{flips} of 400 flipped");
 }
+
+#[test]
+fn smoothing_is_the_two_dimensional_gaussian_with_zeros_outside() {
+    // G ∗ f summed directly in f64, for shapes taller, wider and narrower than the kernel.
+    for (h, w, sigma) in [(28, 28, 4.0), (9, 5, 1.5), (3, 7, 4.0), (28, 20, 0.8)] {
+        let kernel = gaussian_kernel(sigma, h.max(w));
+        let r = (kernel.len() / 2) as isize;
+        let f: Vec<f32> = (0..h * w).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect();
+        let mut smoothed = f.clone();
+        smooth(&mut smoothed, &mut vec![0.0; h * w], (h, w), &kernel);
+        for y in 0..h as isize {
+            for x in 0..w as isize {
+                let mut sum = 0.0f64;
+                for i in -r..=r {
+                    for j in -r..=r {
+                        let (yy, xx) = (y + i, x + j);
+                        if (0..h as isize).contains(&yy) && (0..w as isize).contains(&xx) {
+                            let g = kernel[(i + r) as usize] as f64 * kernel[(j + r) as usize] as f64;
+                            sum += g * f[yy as usize * w + xx as usize] as f64;
+                        }
+                    }
+                }
+                let got = smoothed[y as usize * w + x as usize] as f64;
+                assert!((got - sum).abs() < 1e-5, "({h}, {w}, σ {sigma}) at ({x}, {y}): {got} vs {sum}");
+            }
+        }
+    }
+}

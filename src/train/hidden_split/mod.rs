@@ -7,7 +7,7 @@
 //! shapes only, so every thread count computes the same products, and the same ones as
 //! [`crate::Network::sgd_step`], the reference path (tested against it). Thread t of T owns the
 //! blocks k with k mod T = t (so at most as many threads as blocks help: 2 for Nielsen's 30 units,
-//! 8 for 800) and, per batch of m rows X:
+//! 2 for 800, 4 for 1,024) and, per batch of m rows X:
 //!
 //! 1. Z¹[:, J] = X (W¹\[J\])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹\[J\]) for its blocks;
 //! 2. *barrier*; every thread computes the small output layer: Z² = A¹(W²)ᵀ + b², A² = σ(Z²),
