@@ -329,10 +329,14 @@ fn pieces(data: &neuralnet::Dataset, m: usize, act: Activation, eta: f32) -> Vec
             lap(6, &mut t);
         }
         for (k, d) in blk_d.iter().enumerate() {
-            // As `network::bias_step` sums them: unit by unit, the rows in order.
-            for (q, b) in b1[k * h..(k + 1) * h].iter_mut().enumerate() {
-                let sum = d.iter().skip(q).step_by(h).fold(0.0f32, |s, &v| s + v);
-                *b += -eta * sum;
+            // As `network::bias_step` sums them: row by row into chunks of 64 sums (each unit's
+            // rows still in order).
+            for (c, bc) in b1[k * h..(k + 1) * h].chunks_mut(64).enumerate() {
+                let mut sums = [0.0f32; 64];
+                for row in d.chunks_exact(h) {
+                    sums.iter_mut().zip(&row[c * 64..c * 64 + bc.len()]).for_each(|(s, &v)| *s += v);
+                }
+                bc.iter_mut().zip(&sums).for_each(|(b, &sum)| *b += -eta * sum);
             }
             lap(7, &mut t);
             let w = &mut w1[k * h * N0..(k + 1) * h * N0];
