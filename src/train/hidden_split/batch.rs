@@ -8,7 +8,7 @@ use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::data::Dataset;
 use crate::float::Scalar;
-use crate::network::{bias_step, block, finish_output};
+use crate::network::{bias_step, block, finish_output, row_blocks};
 use crate::parallel::SharedMut;
 use crate::train::float::TrainFloat;
 use crate::train::sampler::prefetch;
@@ -73,17 +73,21 @@ impl Barrier {
     }
 }
 
-/// Per-thread buffers: the output layer's values A², Z² and δ² (rows × n₂).
-pub(super) struct Local<F> {
-    a2: Vec<F>,
-    z2: Vec<F>,
-    d2: Vec<F>,
+/// The output layer's values of a batch, A², Z² and δ² (rows × n₂ each), one set per thread.
+/// When the batch has several row blocks and the round several threads, the threads share thread
+/// 0's: each writes the row blocks it owns, every thread reads them all after the batch's second
+/// barrier. Otherwise each thread computes every row block into its own (Nielsen's batch of 10 is
+/// one block: a second barrier would cost more than the output layer).
+pub(super) struct Outputs<F> {
+    pub(super) a2: Vec<F>,
+    pub(super) z2: Vec<F>,
+    pub(super) d2: Vec<F>,
 }
 
-impl<F: Scalar> Local<F> {
+impl<F: Scalar> Outputs<F> {
     pub(super) fn new(m: usize, n2: usize) -> Self {
         let v = |len| vec![F::zero(); len];
-        Local { a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
+        Outputs { a2: v(m * n2), z2: v(m * n2), d2: v(m * n2) }
     }
 }
 
@@ -143,6 +147,8 @@ pub(super) struct Shared<'a, F: Scalar> {
     pub(super) xy: [(SharedMut<F>, SharedMut<F>); 3],
     /// The output layer [W² | b²] twice: batch b reads copy b mod 2, thread 0 writes the other.
     pub(super) out: [SharedMut<F>; 2],
+    /// The output layer's values of the batch, A², Z², δ², one set per thread ([`Outputs`]).
+    pub(super) outputs: Vec<[SharedMut<F>; 3]>,
     pub(super) barrier: Barrier,
     /// The batch the calling thread stopped before (or `usize::MAX`): the others stop at its
     /// barrier. A batch index, not a flag, so that a thread still leaving the previous barrier
@@ -182,14 +188,7 @@ impl<F: TrainFloat> Shared<'_, F> {
     /// 0). Returns the batch cost Σₓ Cₓ, which every thread computes, or `None`, without applying the
     /// batch, when a weight was found not finite before it or (`stoppable`: the threads besides
     /// the caller) the calling thread stopped before it.
-    pub(super) fn work(
-        &self,
-        b: usize,
-        t: usize,
-        local: &mut Local<F>,
-        mine: &mut [&mut Block<F>],
-        stoppable: bool,
-    ) -> Option<f64> {
+    pub(super) fn work(&self, b: usize, t: usize, mine: &mut [&mut Block<F>], stoppable: bool) -> Option<f64> {
         let (n0, n1, n2) = (self.layout.n0, self.layout.n1, self.layout.n2);
         let rows = self.batch_rows(b).len();
         let (x, y) = &self.xy[b % 3];
@@ -207,8 +206,23 @@ impl<F: TrainFloat> Shared<'_, F> {
         }
         // SAFETY: this batch's A¹ and output-layer copy are only read from here on (module docs).
         let (a1, w2b2) = unsafe { (self.a1[b % 2].view(0..rows * n1), self.out[b % 2].view(0..self.layout.n_out())) };
-        let cost = self.output_layer(local, a1, w2b2, y, rows);
-        let d2 = &local.d2[..rows * n2];
+        // Step 2: the output layer by row blocks (by `row_blocks`, from the batch size only),
+        // shared out between the threads like the hidden blocks, then a second barrier; or, with
+        // one block or one thread, all of them by every thread into its own buffers.
+        let p = row_blocks(rows);
+        let shared = self.threads > 1 && p > 1;
+        let (first, step, set) = if shared { (t, self.threads, 0) } else { (0, 1, t) };
+        for q in (first..p).step_by(step) {
+            self.output_layer(&self.outputs[set], block(rows, p, q), a1, w2b2, y, rows);
+        }
+        if shared {
+            self.barrier.wait();
+        }
+        // SAFETY: every row of this batch's output values was written before (by this thread, or
+        // by the others before the barrier); shared ones are written next in batch b + 1's step 2,
+        // after every thread has finished batch b.
+        let [a2, z2, d2] = unsafe { self.outputs[set].each_ref().map(|v| v.view(0..rows * n2)) };
+        let cost = self.cost.total(self.act[1], a2, z2, y, n2);
         if cost.is_finite() {
             mine.iter_mut().for_each(|block| self.hidden_delta(block, d2, w2b2, rows));
         }
@@ -245,17 +259,19 @@ impl<F: TrainFloat> Shared<'_, F> {
         }
     }
 
-    /// Step 2: the output layer, as `Network::row_pass` does it for its last layer:
-    /// Z² = A¹(W²)ᵀ + b², A² = σ(Z²), δ² = ∇ₐC ⊙ σ'(Z²) of the mean cost. Returns Σₓ Cₓ.
-    fn output_layer(&self, local: &mut Local<F>, a1: &[F], w2b2: &[F], y: &[F], rows: usize) -> f64 {
+    /// Step 2 for the rows `r` of a batch of `rows`: the output layer, as `Network::row_pass` does
+    /// it for its last layer, Z² = A¹(W²)ᵀ + b², A² = σ(Z²), δ² = ∇ₐC ⊙ σ'(Z²) of the mean cost.
+    fn output_layer(&self, out: &[SharedMut<F>; 3], r: Range<usize>, a1: &[F], w2b2: &[F], y: &[F], rows: usize) {
         let (n1, n2) = (self.layout.n1, self.layout.n2);
         let (w2, b2) = w2b2.split_at(self.layout.w2.len());
-        let (a2, z2, d2) = (&mut local.a2[..rows * n2], &mut local.z2[..rows * n2], &mut local.d2[..rows * n2]);
-        F::gemm(rows, n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
+        let part = r.start * n2..r.end * n2;
+        // SAFETY: rows r of `out` are this thread's (its own buffers, or its row blocks of the
+        // shared ones, which nobody reads until the barrier that follows).
+        let [a2, z2, d2] = unsafe { out.each_ref().map(|v| v.part(part.clone())) };
+        let a1 = &a1[r.start * n1..r.end * n1];
+        F::gemm(r.len(), n1, n2, F::one(), a1, n1, 1, w2, 1, n1, F::zero(), a2, n2, 1);
         finish_output(self.act[1], a2, z2, b2);
-        let cost_sum = self.cost.total(self.act[1], a2, z2, y, n2);
-        self.cost.output_delta_of_mean(self.act[1], a2, y, d2, n2, rows);
-        cost_sum
+        self.cost.output_delta_of_mean(self.act[1], a2, &y[part], d2, n2, rows);
     }
 
     /// Step 3: δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'(Z¹[:, J]).

@@ -10,8 +10,12 @@
 //! 2 for 800, 4 for 1,024) and, per batch of m rows X:
 //!
 //! 1. Z¹[:, J] = X (W¹\[J\])ᵀ, A¹[:, J] = σ(Z¹[:, J] + b¹\[J\]) for its blocks;
-//! 2. *barrier*; every thread computes the small output layer: Z² = A¹(W²)ᵀ + b², A² = σ(Z²),
-//!    the batch cost and δ² = ∇ₐC ⊙ σ'(Z²) (of the mean cost);
+//! 2. *barrier*; the output layer for the row blocks R it owns (the [`crate::network::row_blocks`]
+//!    of the batch, from its size only, dealt out as the hidden blocks are): Z²[R] = A¹[R](W²)ᵀ +
+//!    b², A²[R] = σ(Z²[R]) and δ²[R] = ∇ₐC ⊙ σ'(Z²[R]) (of the mean cost), into buffers every
+//!    thread reads; *barrier*; every thread sums the batch cost over all rows. (A batch of one
+//!    row block — under 16 rows, Nielsen's 10 — is computed whole by every thread instead, with
+//!    no second barrier: there the barrier would cost more than the work.)
 //! 3. δ¹[:, J] = (δ² W²[:, J]) ⊙ σ'(Z¹[:, J]) for its blocks;
 //! 4. its share of the rows of the batch after next gathered (X and Y);
 //! 5. W¹\[J\] ← βW¹\[J\] − η (δ¹[:, J])ᵀ X, b¹\[J\] ← b¹\[J\] − η Σ_rows δ¹[:, J] for its blocks;
@@ -19,12 +23,16 @@
 //!    output layer; then the L1 step and max-norm on each updated row of W (as the reference path
 //!    applies them after its step; see [`crate::optim::penalty`]).
 //!
-//! That is one barrier per batch. Whatever one thread may still read while another is a batch
+//! That is two barriers per batch (one under 16 rows). Whatever one thread may still read while another is a batch
 //! ahead is kept several times over: A¹ and the output layer (W², b²) twice, by batch parity, and
-//! the gathered rows three times (batch b mod 3). A thread at batch b is past the barrier of batch
-//! b, so every other thread has finished batch b − 1: the copies of batches b + 1 and b + 2 it
-//! writes are no longer read, and they are complete before any thread passes batch b + 1's
-//! barrier. With one thread the same products run in turn.
+//! the gathered rows three times (batch b mod 3). A thread at batch b is past the first barrier of
+//! batch b, so every other thread has finished batch b − 1: the copies of batches b + 1 and b + 2
+//! it writes are no longer read, and they are complete before any thread passes batch b + 1's
+//! first barrier. The output layer's values (A², Z², δ²) are kept once: they are written only
+//! between a batch's two barriers, when every thread has finished the batch before. With one
+//! thread the same products run in turn. (Before the output layer was shared out, every thread
+//! computed all of it, one barrier per batch: on two threads at batch 64–128 that cost 2–6 % of
+//! an epoch.)
 //!
 //! The batches run in rounds of about [`ROUND`]: each round on all the threads or on the calling
 //! thread alone, as a [`Governor`] decides from the progress each mode made. The barrier spins
@@ -42,7 +50,7 @@ use crate::network::{Network, block, unit_blocks};
 use crate::optim::WeightRules;
 use crate::optim::penalty::Constrain;
 use crate::parallel::{Governor, SharedMut};
-use batch::{Barrier, Block, Layout, Local, Shared};
+use batch::{Barrier, Block, Layout, Outputs, Shared};
 use std::ops::Range;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -97,8 +105,8 @@ pub(crate) struct Split<F> {
     /// Threads a round on several threads uses: at most the number of blocks.
     threads: usize,
     blocks: Vec<Block<F>>,
-    /// One per thread: the output layer's values.
-    locals: Vec<Local<F>>,
+    /// The output layer's values of a batch (A², Z², δ²), one set per thread.
+    outputs: Vec<Outputs<F>>,
     /// A¹ twice, X and Y three times, the output layer twice.
     a1: [Vec<F>; 2],
     xy: [(Vec<F>, Vec<F>); 3],
@@ -120,7 +128,7 @@ impl<F: TrainFloat> Split<F> {
             m,
             threads,
             blocks: (0..k).map(|p| Block::new(block(n1, k, p), m)).collect(),
-            locals: (0..threads).map(|_| Local::new(m, n2)).collect(),
+            outputs: (0..threads).map(|_| Outputs::new(m, n2)).collect(),
             a1: [zeros(m * n1), zeros(m * n1)],
             xy: std::array::from_fn(|_| (zeros(m * n0), zeros(m * n2))),
             out: [zeros(n1 * n2 + n2), zeros(n1 * n2 + n2)],
@@ -168,6 +176,9 @@ impl<F: TrainFloat> Split<F> {
         let xy = self.xy.each_mut().map(|(x, y)| (SharedMut::new(x), SharedMut::new(y)));
         let [out_even, out_odd] = &mut self.out;
         let out = [SharedMut::new(out_even), SharedMut::new(out_odd)];
+        let outputs = (self.outputs.iter_mut())
+            .map(|Outputs { a2, z2, d2 }| [SharedMut::new(a2), SharedMut::new(z2), SharedMut::new(d2)])
+            .collect();
         let mut shared = Shared {
             data,
             order,
@@ -185,6 +196,7 @@ impl<F: TrainFloat> Split<F> {
             a1,
             xy,
             out,
+            outputs,
             barrier: Barrier::new(1),
             stop_at: AtomicUsize::new(usize::MAX),
             bad_weight: AtomicUsize::new(usize::MAX),
@@ -225,8 +237,7 @@ impl<F: TrainFloat> Split<F> {
         for b in batches.start..(batches.start + 2).min(batches.end) {
             (0..threads).for_each(|t| shared.gather(b, t));
         }
-        let (done, why) =
-            round::run(shared, batches, &mut self.blocks, &mut self.locals[..threads], check_every, observer);
+        let (done, why) = round::run(shared, batches, &mut self.blocks, check_every, observer);
         *stop = why;
         done
     }

@@ -1,24 +1,23 @@
 //! One round of the split path: its batches on the calling thread and `threads − 1` helpers,
-//! thread t owning the blocks k with k mod threads = t, meeting once per batch. A weight found not
+//! thread t owning the blocks k with k mod threads = t, meeting twice per batch. A weight found not
 //! finite (checked every `check_every` batches of the epoch) stops every thread at the next
 //! barrier. Asked to stop, the calling thread records the batch it stops before in
 //! `stop_at` and meets the helpers at that batch's barrier; they stop there without touching the
 //! weights.
 
 use super::Stop;
-use super::batch::{Block, Local, Shared};
+use super::batch::{Block, Shared};
 use crate::train::events::Observer;
 use crate::train::float::TrainFloat;
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
-/// Runs the batches `batches` on `shared.threads` threads (the caller among them) with `blocks`
-/// and one `Local` per thread; returns the batches applied and why they stopped, if early.
+/// Runs the batches `batches` on `shared.threads` threads (the caller among them) with `blocks`;
+/// returns the batches applied and why they stopped, if early.
 pub(super) fn run<F: TrainFloat>(
     shared: &Shared<F>,
     batches: Range<usize>,
     blocks: &mut [Block<F>],
-    locals: &mut [Local<F>],
     check_every: usize,
     observer: &mut dyn Observer,
 ) -> (usize, Option<Stop>) {
@@ -29,17 +28,15 @@ pub(super) fn run<F: TrainFloat>(
     }
     let mut mine = mine.into_iter();
     let main_blocks = mine.next().expect("the calling thread");
-    let (local0, helpers) = locals.split_first_mut().expect("one thread");
     std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads)
             .zip(mine)
-            .zip(helpers.iter_mut())
-            .map(|((t, mut blocks), local)| {
+            .map(|(t, mut blocks)| {
                 let batches = batches.clone();
-                scope.spawn(move || helper(shared, t, batches, &mut blocks, local, check_every))
+                scope.spawn(move || helper(shared, t, batches, &mut blocks, check_every))
             })
             .collect();
-        let (done, mut stop) = main_thread(shared, batches, main_blocks, local0, check_every, observer);
+        let (done, mut stop) = main_thread(shared, batches, main_blocks, check_every, observer);
         for h in handles {
             h.join().expect("a helper thread does not panic");
         }
@@ -58,12 +55,11 @@ fn helper<F: TrainFloat>(
     t: usize,
     batches: Range<usize>,
     mine: &mut [&mut Block<F>],
-    local: &mut Local<F>,
     check_every: usize,
 ) {
     crate::parallel::denormals::flush_for_this_thread();
     for b in batches {
-        match shared.work(b, t, local, mine, true) {
+        match shared.work(b, t, mine, true) {
             Some(cost) if cost.is_finite() => {}
             _ => return,
         }
@@ -78,7 +74,6 @@ fn main_thread<F: TrainFloat>(
     shared: &Shared<F>,
     batches: Range<usize>,
     mut mine: Vec<&mut Block<F>>,
-    local: &mut Local<F>,
     check_every: usize,
     observer: &mut dyn Observer,
 ) -> (usize, Option<Stop>) {
@@ -91,7 +86,7 @@ fn main_thread<F: TrainFloat>(
             }
             return (k, Some(Stop::Asked));
         }
-        let Some(cost) = shared.work(b, 0, local, &mut mine, false) else {
+        let Some(cost) = shared.work(b, 0, &mut mine, false) else {
             return (k, Some(Stop::Weight(shared.bad_weight.load(Ordering::Acquire))));
         };
         if !cost.is_finite() {
