@@ -23,6 +23,8 @@
 //! assert!(out != image && out.iter().all(|p| (0.0..=1.0).contains(p)));
 //! ```
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod image;
 mod spec;
 
@@ -141,6 +143,8 @@ pub struct Augmenter {
     augment: Augment,
     shape: (usize, usize),
     kernel: Vec<f32>,
+    /// Resample with [`avx512::resample`]: the CPU has AVX-512F.
+    avx512: bool,
 }
 
 /// The buffers an [`Augmenter`] works in (one per thread): the padded source, the field, the
@@ -160,7 +164,11 @@ impl Augmenter {
             Some(Transform::Elastic { sigma, .. }) => gaussian_kernel(sigma, shape.0.max(shape.1)),
             _ => Vec::new(),
         };
-        Augmenter { augment: augment.clone(), shape, kernel }
+        #[cfg(target_arch = "x86_64")]
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx512 = false;
+        Augmenter { augment: augment.clone(), shape, kernel, avx512 }
     }
 
     /// The transforms.
@@ -184,8 +192,8 @@ impl Augmenter {
     /// field keys, shift's direction and distance. Then out = S(E(A(F(in)))): flipped, affinely
     /// distorted, elastically distorted (one bilinear resampling through the composed backward
     /// map q = B(p + Δ(p)) + o), then shifted by whole pixels. Allocates nothing. Runs with
-    /// AVX2 where the CPU has it (the same operations in wider lanes, no fused multiply–add: the
-    /// same result on every CPU; AVX-512 measured no faster).
+    /// AVX2 where the CPU has it, and resamples with AVX-512 where it has that (the same
+    /// operations in wider lanes, no fused multiply–add: the same result on every CPU).
     pub fn apply(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -230,8 +238,16 @@ impl Augmenter {
             (None, false) => s.tmp.copy_from_slice(src),
             (map, with_field) => {
                 pad(src, &mut s.padded, self.shape);
-                let field = with_field.then_some((&s.dx[..], &s.dy[..]));
-                resample(&s.padded, &mut s.tmp, self.shape, &map.unwrap_or(Map::IDENTITY), field);
+                let (field, map) = (with_field.then_some((&s.dx[..], &s.dy[..])), map.unwrap_or(Map::IDENTITY));
+                #[cfg(target_arch = "x86_64")]
+                if self.avx512 {
+                    // SAFETY: `avx512` is set only on a CPU with AVX-512F (`Augmenter::new`).
+                    unsafe { avx512::resample(&s.padded, &mut s.tmp, self.shape, &map, field) };
+                } else {
+                    resample(&s.padded, &mut s.tmp, self.shape, &map, field);
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                resample(&s.padded, &mut s.tmp, self.shape, &map, field);
             }
         }
         match a.get("shift") {
