@@ -2,7 +2,7 @@
 //! time, their four neighbours read with gathers. The operations on each pixel are those of the
 //! portable loop, in the same order, with no fused multiply–add, so the output is bit-identical
 //! (tested on random maps and fields, points outside the image included). It resamples about
-//! twice as fast: the affine distortion 1.8–2.2× (`docs/performance.md`, eighth session).
+//! twice as fast: the affine distortion 2.0–2.4× (`docs/performance.md`, eighth session).
 
 use super::image::Map;
 use std::arch::x86_64::*;

@@ -6,8 +6,8 @@
 //!
 //! The loops are written so that the compiler can vectorise them, and [`super::Augmenter`] runs
 //! them with AVX2 where the CPU has it (no fused multiply–add, so the result is the same with or
-//! without it); where the CPU has AVX-512F it resamples with the same operations written out in
-//! intrinsics (`avx512`), bit-identical to [`resample`].
+//! without it), or with AVX-512 where it has that, resampling then with the same operations written
+//! out in intrinsics (`avx512`), bit-identical to [`resample`].
 
 /// An affine backward map q = B p + o: output pixel p reads the source at q.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -143,7 +143,7 @@ pub struct Augmenter {
     augment: Augment,
     shape: (usize, usize),
     kernel: Vec<f32>,
-    /// Resample with [`avx512::resample`]: the CPU has AVX-512F.
+    /// The CPU has AVX-512F: [`Augmenter::apply`] runs with it.
     avx512: bool,
 }
 
@@ -192,14 +192,26 @@ impl Augmenter {
     /// field keys, shift's direction and distance. Then out = S(E(A(F(in)))): flipped, affinely
     /// distorted, elastically distorted (one bilinear resampling through the composed backward
     /// map q = B(p + Δ(p)) + o), then shifted by whole pixels. Allocates nothing. Runs with
-    /// AVX2 where the CPU has it, and resamples with AVX-512 where it has that (the same
-    /// operations in wider lanes, no fused multiply–add: the same result on every CPU).
+    /// AVX-512 where the CPU has it (the resampling written out in intrinsics), else with AVX2 where
+    /// it has that: the same operations in wider lanes, no fused multiply–add, so the same result
+    /// on every CPU.
     pub fn apply(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 {
+            // SAFETY: `avx512` is set only on a CPU with AVX-512F (`Augmenter::new`).
+            return unsafe { self.apply_avx512(src, dst, stream, scratch) };
+        }
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
             return unsafe { self.apply_avx2(src, dst, stream, scratch) };
         }
+        self.apply_lanes(src, dst, stream, scratch)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f")]
+    fn apply_avx512(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
         self.apply_lanes(src, dst, stream, scratch)
     }
 
