@@ -6,7 +6,8 @@
 //! cargo run --release --example bench_smoothing
 //! ```
 //!
-//! 1. **Now**: [`neuralnet::data::augment::smooth`] (with AVX2 where the CPU has it) on one 28 × 28 field of [`noise`] (a pass of
+//! 1. **Now**: [`neuralnet::data::augment::smooth`] (with AVX-512, else AVX2, where the CPU has
+//!    it, as `--augment` runs it) on one 28 × 28 field of [`noise`] (a pass of
 //!    the 25-tap Gaussian down the columns, a transpose, a pass, a transpose; `--augment` draws
 //!    its noise column by column and saves one transpose).
 //! 2. **As products**: the fields of a chunk of 64 images (128 fields) laid out
@@ -39,15 +40,27 @@ fn time(reps: usize, mut f: impl FnMut()) -> f64 {
     median(passes.collect())
 }
 
-/// `smooth` compiled for AVX2, as `--augment` runs it where the CPU has it.
+/// `smooth` compiled for AVX2, as `--augment` runs it where the CPU has that.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn smooth_avx2(field: &mut [f32], tmp: &mut [f32], kernel: &[f32]) {
     smooth(field, tmp, (N, N), kernel)
 }
 
-/// `smooth` as the CPU best runs it.
+/// `smooth` compiled for AVX-512, as `--augment` runs it where the CPU has that.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f")]
+fn smooth_avx512(field: &mut [f32], tmp: &mut [f32], kernel: &[f32]) {
+    smooth(field, tmp, (N, N), kernel)
+}
+
+/// `smooth` as `--augment` runs it on this CPU.
 fn smooth_fast(field: &mut [f32], tmp: &mut [f32], kernel: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F, checked just above.
+        return unsafe { smooth_avx512(field, tmp, kernel) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
