@@ -18,20 +18,10 @@
 //!    first copy and is left out), and the ratio.
 
 use neuralnet::data::augment::{Augment, Augmenter, Stream};
-use neuralnet::{Data, EpochStats, Observer, TrainConfig, fit};
+use neuralnet::train::EachEpoch;
+use neuralnet::{Data, TrainConfig, fit};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Records the seconds of every epoch.
-#[derive(Default)]
-struct Epochs(Vec<f64>);
-
-impl Observer for Epochs {
-    fn epoch_end(&mut self, s: &EpochStats) -> neuralnet::Control {
-        self.0.push(s.seconds);
-        neuralnet::Control::Continue
-    }
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -60,10 +50,9 @@ fn per_image(spec: &str, x: &[f32]) -> f64 {
 fn epoch_seconds(config: &TrainConfig, data: &Data, augment: Option<Augment>, skip_first: bool) -> f64 {
     let mut c = config.clone();
     c.data.augment = augment;
-    let mut rec = Epochs::default();
-    fit(&c, data, &mut rec).expect("training");
-    let secs = if skip_first { rec.0[1..].to_vec() } else { rec.0 };
-    median(secs)
+    let mut secs = Vec::new();
+    fit(&c, data, &mut EachEpoch(|s| secs.push(s.seconds))).expect("training");
+    median(secs[usize::from(skip_first)..].to_vec())
 }
 
 fn main() {
@@ -112,5 +101,5 @@ fn main() {
     let plain = epoch_seconds(&config, &data, None, false);
     let distorted = epoch_seconds(&config, &data, Some(augment.clone()), true);
     println!("no augmentation                          {plain:>7.3} s");
-    println!("{:<40} {distorted:>7.3} s  (+{:.1} %)", augment.to_string(), 100.0 * (distorted / plain - 1.0));
+    println!("{:<40} {distorted:>7.3} s  ({:+.1} %)", augment.to_string(), 100.0 * (distorted / plain - 1.0));
 }

@@ -35,7 +35,8 @@
 //! softmax and the bias sums are not counted: they are part of what the ratio measures.
 
 use neuralnet::network::unit_blocks;
-use neuralnet::{Activation, Cost, Data, EpochStats, Observer, Scalar, TrainConfig, fit};
+use neuralnet::train::EachEpoch;
+use neuralnet::{Activation, Cost, Data, Scalar, TrainConfig, fit};
 use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::Instant;
@@ -43,17 +44,6 @@ use std::time::Instant;
 const N0: usize = 784;
 const N1: usize = 800;
 const N2: usize = 10;
-
-/// Records the seconds of every epoch and the threads the report gives.
-#[derive(Default)]
-struct Epochs(Vec<(f64, Option<usize>)>);
-
-impl Observer for Epochs {
-    fn epoch_end(&mut self, s: &EpochStats) -> neuralnet::Control {
-        self.0.push((s.seconds, s.threads));
-        neuralnet::Control::Continue
-    }
-}
 
 /// A small deterministic generator (xorshift64*), for operands and row orders.
 struct Rng(u64);
@@ -434,14 +424,16 @@ fn main() {
         );
         for &m in &batches {
             for &(t, pk) in &peak {
-                let mut rec = Epochs::default();
-                let trained = fit(&config(&dir, act, eta, m, t, epochs), &data, &mut rec).expect("training");
+                // The seconds of every epoch and the threads its report gives.
+                let mut rec: Vec<(f64, Option<usize>)> = Vec::new();
+                let mut observer = EachEpoch(|s| rec.push((s.seconds, s.threads)));
+                let trained = fit(&config(&dir, act, eta, m, t, epochs), &data, &mut observer).expect("training");
                 // FNV-1a over the weights' bits: equal for builds that compute the same model.
                 let hash =
                     trained.model.network.params().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, w| {
                         (h ^ u64::from(w.to_bits())).wrapping_mul(0x100_0000_01b3)
                     });
-                let mut secs: Vec<f64> = rec.0.iter().map(|e| e.0).collect();
+                let mut secs: Vec<f64> = rec.iter().map(|e| e.0).collect();
                 let all = secs.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>().join(" ");
                 secs.sort_by(f64::total_cmp);
                 let s = secs[secs.len() / 2];
@@ -453,7 +445,7 @@ fn main() {
                     flops / 1e9,
                     flops / s / 1e9,
                     s / floor,
-                    rec.0.last().and_then(|e| e.1)
+                    rec.last().and_then(|e| e.1)
                 );
             }
         }

@@ -13,21 +13,11 @@
 //! - `w800`: 784-800-10 sigmoid, quadratic, SGD η = 0.5, batch 128, 3 epochs, no evaluation;
 //! - `deep`: 784-256-128-10 ReLU, softmax + cross-entropy, Adam, batch 64, 3 epochs, no evaluation.
 
-use neuralnet::{Data, EpochStats, Observer, TrainConfig, fit};
+use neuralnet::train::EachEpoch;
+use neuralnet::{Data, TrainConfig, fit};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Instant;
-
-/// Records the seconds of every epoch.
-#[derive(Default)]
-struct Epochs(Vec<f64>);
-
-impl Observer for Epochs {
-    fn epoch_end(&mut self, s: &EpochStats) -> neuralnet::Control {
-        self.0.push(s.seconds);
-        neuralnet::Control::Continue
-    }
-}
 
 /// The configuration `name` on MNIST in `dir`.
 fn config(name: &str, dir: &Path) -> TrainConfig {
@@ -64,14 +54,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Wall time of `fit` (median of `runs`) and the epoch times of the last run.
 fn time(config: &TrainConfig, data: &Data, runs: usize) -> (f64, Vec<f64>) {
     let mut walls = Vec::new();
-    let mut epochs = Epochs::default();
+    let mut epochs = Vec::new();
     for _ in 0..runs {
-        epochs = Epochs::default();
+        epochs.clear();
         let t = Instant::now();
-        fit(config, data, &mut epochs).expect("training");
+        fit(config, data, &mut EachEpoch(|s| epochs.push(s.seconds))).expect("training");
         walls.push(t.elapsed().as_secs_f64());
     }
-    (median(walls), epochs.0)
+    (median(walls), epochs)
 }
 
 /// Another process spinning on one core, for as long as the value lives.

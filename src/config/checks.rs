@@ -11,6 +11,11 @@ fn require(ok: bool, flag: &str, reason: impl FnOnce() -> String) -> Result<()> 
     if ok { Ok(()) } else { Err(Error::config(flag, reason())) }
 }
 
+/// A held-out fraction (`flag`'s value, if given) lies in [0, 1).
+pub(super) fn check_fraction(flag: &str, f: Option<f64>) -> Result<()> {
+    require(f.is_none_or(|f| (0.0..1.0).contains(&f)), flag, || format!("must be in [0, 1), got {}", f.unwrap_or(0.0)))
+}
+
 impl TrainConfig {
     /// Range checks that do not need the data; each error names the flag and the key.
     pub fn validate(&self) -> Result<()> {
@@ -79,8 +84,7 @@ impl TrainConfig {
             return Err(Error::config("--train", "give either --dataset or --train FILE, not both"));
         }
         for (flag, f) in [("--validation-fraction", d.validation_fraction), ("--test-fraction", d.test_fraction)] {
-            let ok = f.is_none_or(|f| (0.0..1.0).contains(&f));
-            require(ok, flag, || format!("must be in [0, 1), got {}", f.unwrap_or(0.0)))?;
+            check_fraction(flag, f)?;
         }
         if d.train.is_none() {
             let given = [

@@ -50,11 +50,8 @@ impl Data {
             }
             None => {
                 let mut splits = load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?;
+                super::checks::check_fraction("--validation-fraction", c.validation_fraction)?;
                 if let Some(fraction) = c.validation_fraction {
-                    if !(0.0..1.0).contains(&fraction) {
-                        let message = format!("must be in [0, 1), got {fraction}");
-                        return Err(crate::Error::config("--validation-fraction", message));
-                    }
                     splits.resplit_validation(fraction);
                 }
                 Data::from(splits)

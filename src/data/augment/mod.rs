@@ -251,15 +251,12 @@ impl Augmenter {
             (map, with_field) => {
                 pad(src, &mut s.padded, self.shape);
                 let (field, map) = (with_field.then_some((&s.dx[..], &s.dy[..])), map.unwrap_or(Map::IDENTITY));
-                #[cfg(target_arch = "x86_64")]
-                if self.avx512 {
+                match self.avx512 {
                     // SAFETY: `avx512` is set only on a CPU with AVX-512F (`Augmenter::new`).
-                    unsafe { avx512::resample(&s.padded, &mut s.tmp, self.shape, &map, field) };
-                } else {
-                    resample(&s.padded, &mut s.tmp, self.shape, &map, field);
+                    #[cfg(target_arch = "x86_64")]
+                    true => unsafe { avx512::resample(&s.padded, &mut s.tmp, self.shape, &map, field) },
+                    _ => resample(&s.padded, &mut s.tmp, self.shape, &map, field),
                 }
-                #[cfg(not(target_arch = "x86_64"))]
-                resample(&s.padded, &mut s.tmp, self.shape, &map, field);
             }
         }
         match a.get("shift") {

@@ -23,12 +23,12 @@
 //!    output layer; then the L1 step and max-norm on each updated row of W (as the reference path
 //!    applies them after its step; see [`crate::optim::penalty`]).
 //!
-//! That is two barriers per batch (one under 16 rows). Whatever one thread may still read while another is a batch
-//! ahead is kept several times over: A¹ and the output layer (W², b²) twice, by batch parity, and
-//! the gathered rows three times (batch b mod 3). A thread at batch b is past the first barrier of
-//! batch b, so every other thread has finished batch b − 1: the copies of batches b + 1 and b + 2
-//! it writes are no longer read, and they are complete before any thread passes batch b + 1's
-//! first barrier. The output layer's values (A², Z², δ²) are kept once: they are written only
+//! That is two barriers per batch (one under 16 rows). Whatever one thread may still read while
+//! another is a batch ahead is kept several times over: A¹ and the output layer (W², b²) twice,
+//! by batch parity, and the gathered rows three times (batch b mod 3). A thread at batch b is past
+//! the first barrier of batch b, so every other thread has finished batch b − 1: the copies of
+//! batches b + 1 and b + 2 it writes are no longer read, and they are complete before any thread
+//! passes batch b + 1's first barrier. The output layer's values (A², Z², δ²) are kept once: they are written only
 //! between a batch's two barriers, when every thread has finished the batch before. With one
 //! thread the same products run in turn. (Before the output layer was shared out, every thread
 //! computed all of it, one barrier per batch: on two threads at batch 64–128 that cost 2–6 % of
