@@ -89,8 +89,9 @@ fn the_simard_and_fashion_recipes_train_on_tiny_images() {
         assert_eq!((layers[0], layers[1], *layers.last().unwrap()), (784, hidden, 10), "{name}");
         assert_ne!(config.monitor.test, Some(false), "{name}: test accuracy per epoch");
         assert_eq!(config.data.augment.is_some(), name != "simard-plain", "{name}");
-        // Fashion-MNIST trains on all 60,000 images: no validation split.
-        assert_eq!(config.data.validation_fraction, (name == "fashion-mlp").then_some(0.0), "{name}");
+        // The elastic and Fashion-MNIST recipes train on all 60,000 images: no validation split.
+        let all = matches!(name, "simard-elastic" | "fashion-mlp");
+        assert_eq!(config.data.validation_fraction, all.then_some(0.0), "{name}");
         config.data.dataset = None;
         config.training.epochs = Some(1);
         config.resolve(&splits).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -1,6 +1,7 @@
 //! The training set as each epoch sees it under `--augment`: a copy in which image i is the
 //! distortion of training image i drawn from [`Stream::for_sample`]`(seed, epoch, i)`. The copy
-//! for epoch e + 1 is made on a thread of its own while epoch e trains (two copies in turn, so a
+//! for epoch e + 1 is made on a thread of its own while epoch e trains, at idle priority so that
+//! it fills the time training leaves idle instead of taking a core from it (two copies in turn, so a
 //! run holds the training images three times: MNIST 3 × 157 MB); the batches then gather their
 //! rows from the copy exactly as from the training set, on either path. The rows are claimed a
 //! chunk at a time, so when an epoch starts before its copy is done, all the run's threads finish
@@ -85,7 +86,10 @@ impl<'s, 'd> Epochs<'s, 'd> {
             let mut copy = self.blank();
             let (job, r) = (Arc::new(Job::new(next, &mut copy)), self.recipe);
             let mine = Arc::clone(&job);
-            let handle = self.scope.spawn(move || work(r, &mine));
+            let handle = self.scope.spawn(move || {
+                idle_priority();
+                work(r, &mine)
+            });
             self.pending = Some((copy, job, handle));
         }
         &self.current.as_ref().expect("made above").1
@@ -135,6 +139,20 @@ impl Job {
     }
 }
 
+/// Gives the calling thread the CPU only when no other thread wants it (Linux's `SCHED_IDLE`;
+/// elsewhere, and where refused, nothing changes): the copy in the background then uses the time
+/// training leaves idle instead of taking a core from it, and whatever is left when the epoch it
+/// is for starts, every thread of the run finishes together at full priority.
+fn idle_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param. A failure (a
+        // sandbox that forbids it) leaves the thread as it was, which is only slower.
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+    }
+}
+
 /// Claims chunks of `job`'s rows and writes them until none is left (or the run is over).
 fn work(r: &Recipe, job: &Job) {
     let (d, data) = (r.data.n_features, r.data);
@@ -166,4 +184,22 @@ pub(crate) fn recipe<'d>(plan: &crate::config::Plan, splits: &'d crate::data::Sp
         threads: crate::parallel::threads_or_all(plan.threads),
         cancel: AtomicBool::new(false),
     })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// The background thread runs as SCHED_IDLE; the thread that spawned it keeps its policy.
+    #[test]
+    fn the_background_copy_runs_at_idle_priority() {
+        // SAFETY: sched_getscheduler(0) reads the calling thread's policy.
+        let policy = || unsafe { libc::sched_getscheduler(0) };
+        let before = policy();
+        let inside = std::thread::spawn(move || {
+            super::idle_priority();
+            policy()
+        });
+        assert_eq!(inside.join().unwrap(), libc::SCHED_IDLE);
+        assert_eq!(policy(), before);
+        assert_ne!(before, libc::SCHED_IDLE);
+    }
 }

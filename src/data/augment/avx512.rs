@@ -1,15 +1,16 @@
 //! [`image::resample`](super::image::resample) written out in AVX-512: sixteen output pixels at a
-//! time, their four neighbours read with gathers. The operations on each pixel are those of the
-//! portable loop, in the same order, with no fused multiply–add, so the output is bit-identical
-//! (tested on random maps and fields, points outside the image included). It resamples about
-//! twice as fast: the affine distortion 2.0–2.4× (`docs/performance.md`, eighth session).
+//! time, their four neighbours read with gathers (two side-by-side neighbours as one 64-bit value:
+//! half the gathered elements). The operations on each pixel are those of the portable loop, in
+//! the same order, with no fused multiply–add, so the output is bit-identical (tested on random
+//! maps and fields, points outside the image included). It resamples two to three times as fast
+//! as the portable loop compiled for AVX-512 (`docs/performance.md`, eighth and ninth sessions).
 
 use super::image::Map;
 use std::arch::x86_64::*;
 
 /// out(p) = in(q), q = B(p + Δ(p)) + o, bilinear, clamped to [0, 1], 0 outside the image: as
 /// [`image::resample`](super::image::resample), for `padded` laid out by
-/// [`pad`](super::image::pad).
+/// [`pad`](super::image::pad), the field's rows `stride` apart.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
@@ -20,24 +21,26 @@ pub(super) unsafe fn resample(
     (h, w): (usize, usize),
     map: &Map,
     field: Option<(&[f32], &[f32])>,
+    stride: usize,
 ) {
     let pw = w + 2;
     assert!(padded.len() >= (h + 2) * pw && dst.len() >= h * w);
-    assert!(field.is_none_or(|(dx, dy)| dx.len().min(dy.len()) >= h * w));
+    assert!(field.is_none_or(|(dx, dy)| h == 0 || (stride >= w && dx.len().min(dy.len()) >= (h - 1) * stride + w)));
     assert!(w + 1 < 1 << 24 && (h + 2) * pw < i32::MAX as usize, "image too large for 32-bit indices");
     let s = Consts::new(map, (h, w));
     for y in 0..h {
         for x0 in (0..w).step_by(16) {
             let lanes = (w - x0).min(16);
             let m: __mmask16 = if lanes == 16 { 0xffff } else { (1 << lanes) - 1 };
-            let i0 = y * w + x0;
-            // SAFETY: the masked lanes read and write i0..i0 + lanes ≤ h·w (asserted above); the
-            // gathers read inside `padded` (see `sixteen`).
+            let (i0, f0) = (y * w + x0, y * stride + x0);
+            // SAFETY: the masked lanes write i0..i0 + lanes ≤ h·w and read the field at
+            // f0..f0 + lanes ≤ (h − 1)·stride + w (asserted above); the gathers read inside
+            // `padded` (see `sixteen`).
             unsafe {
                 let (mut px, mut py) = (_mm512_add_ps(_mm512_set1_ps(x0 as f32), s.lane), _mm512_set1_ps(y as f32));
                 if let Some((dx, dy)) = field {
-                    px = _mm512_add_ps(px, _mm512_maskz_loadu_ps(m, dx.as_ptr().add(i0)));
-                    py = _mm512_add_ps(py, _mm512_maskz_loadu_ps(m, dy.as_ptr().add(i0)));
+                    px = _mm512_add_ps(px, _mm512_maskz_loadu_ps(m, dx.as_ptr().add(f0)));
+                    py = _mm512_add_ps(py, _mm512_maskz_loadu_ps(m, dy.as_ptr().add(f0)));
                 }
                 let v = sixteen(&s, padded.as_ptr(), px, py, m);
                 _mm512_mask_storeu_ps(dst.as_mut_ptr().add(i0), m, v);
@@ -104,21 +107,34 @@ unsafe fn sixteen(s: &Consts, padded: *const f32, px: __m512, py: __m512, m: __m
     let fy = _mm512_sub_ps(cy, _mm512_cvtepi32_ps(iy));
     // SAFETY: 0 ≤ at ≤ h·(w + 2) + w (0 in the lanes outside `m`), so each read is inside
     // `padded` (the caller's contract).
-    let (p00, p01, p10, p11) = unsafe {
-        let pw = s.pw_usize;
-        (
-            _mm512_i32gather_ps::<4>(at, padded as *const _),
-            _mm512_i32gather_ps::<4>(at, padded.add(1) as *const _),
-            _mm512_i32gather_ps::<4>(at, padded.add(pw) as *const _),
-            _mm512_i32gather_ps::<4>(at, padded.add(pw + 1) as *const _),
-        )
-    };
+    let ((p00, p01), (p10, p11)) = unsafe { (pairs(padded, at), pairs(padded.add(s.pw_usize), at)) };
     let top = _mm512_add_ps(p00, _mm512_mul_ps(fx, _mm512_sub_ps(p01, p00)));
     let bottom = _mm512_add_ps(p10, _mm512_mul_ps(fx, _mm512_sub_ps(p11, p10)));
     let v = _mm512_add_ps(top, _mm512_mul_ps(fy, _mm512_sub_ps(bottom, top)));
     // f32::clamp(v, 0, 1): max and min return their second operand on a tie or a NaN, so v is
     // second, as clamp keeps v (a −0 stays −0).
     _mm512_min_ps(one, _mm512_max_ps(zero, v))
+}
+
+/// (row[at], row[at + 1]) in each lane: the two neighbours side by side, read as one 64-bit
+/// value per lane (eight lanes a gather, half the elements of two 32-bit gathers), then split
+/// into the even and the odd floats.
+///
+/// # Safety
+/// row[at + 1] must be readable in every lane.
+#[target_feature(enable = "avx512f")]
+unsafe fn pairs(row: *const f32, at: __m512i) -> (__m512, __m512) {
+    let (low, high) = (_mm512_castsi512_si256(at), _mm512_extracti64x4_epi64::<1>(at));
+    // SAFETY: the caller's contract; the gathers need no alignment.
+    let (low, high) = unsafe {
+        (
+            _mm512_castpd_ps(_mm512_i32gather_pd::<4>(low, row as *const f64)),
+            _mm512_castpd_ps(_mm512_i32gather_pd::<4>(high, row as *const f64)),
+        )
+    };
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    (_mm512_permutex2var_ps(low, even, high), _mm512_permutex2var_ps(low, odd, high))
 }
 
 #[cfg(test)]
@@ -174,7 +190,7 @@ mod tests {
                 image::resample(&padded, &mut want, (h, w), &map, field);
                 got.fill(-1.0);
                 // SAFETY: the CPU has AVX-512F (checked above).
-                unsafe { super::resample(&padded, &mut got, (h, w), &map, field) };
+                unsafe { super::resample(&padded, &mut got, (h, w), &map, field, w) };
                 assert!(same_bits(&want, &got), "{h}x{w}, trial {trial}: {want:?} != {got:?}");
             }
         }

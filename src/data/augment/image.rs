@@ -105,9 +105,22 @@ pub fn pad(src: &[f32], padded: &mut [f32], (h, w): (usize, usize)) {
 /// source as [`pad`] lays it out. Values are clamped to [0, 1], the range of image pixels.
 #[inline(always)]
 pub fn resample(padded: &[f32], dst: &mut [f32], (h, w): (usize, usize), map: &Map, field: Option<(&[f32], &[f32])>) {
+    resample_strided(padded, dst, (h, w), map, field, w)
+}
+
+/// [`resample`] for a field whose rows are `stride` ≥ w apart.
+#[inline(always)]
+pub(super) fn resample_strided(
+    padded: &[f32],
+    dst: &mut [f32],
+    (h, w): (usize, usize),
+    map: &Map,
+    field: Option<(&[f32], &[f32])>,
+    stride: usize,
+) {
     match field {
-        Some((dx, dy)) => resample_with::<true>(padded, dst, (h, w), map, dx, dy),
-        None => resample_with::<false>(padded, dst, (h, w), map, &[], &[]),
+        Some((dx, dy)) => resample_with::<true>(padded, dst, (h, w), map, (dx, dy, stride)),
+        None => resample_with::<false>(padded, dst, (h, w), map, (&[], &[], stride)),
     }
 }
 
@@ -117,12 +130,12 @@ fn resample_with<const FIELD: bool>(
     dst: &mut [f32],
     (h, w): (usize, usize),
     map: &Map,
-    dx: &[f32],
-    dy: &[f32],
+    (dx, dy, stride): (&[f32], &[f32], usize),
 ) {
     let ([[b00, b01], [b10, b11]], [o0, o1]) = (map.b, map.o);
     let pw = w + 2;
-    assert!(padded.len() >= (h + 2) * pw && dst.len() >= h * w && (!FIELD || dx.len().min(dy.len()) >= h * w));
+    assert!(padded.len() >= (h + 2) * pw && dst.len() >= h * w);
+    assert!(!FIELD || h == 0 || (stride >= w && dx.len().min(dy.len()) >= (h - 1) * stride + w));
     // One row at a time in two loops: the first (which vectorises) finds each source point q, its
     // top-left neighbour in the padded source and the weights; the second reads the four
     // neighbours and blends them.
@@ -130,12 +143,12 @@ fn resample_with<const FIELD: bool>(
     for (y, out) in dst.chunks_exact_mut(w).enumerate().take(h) {
         for x0 in (0..w).step_by(ROW) {
             let n = ROW.min(w - x0);
-            let i0 = y * w + x0;
+            let f0 = y * stride + x0;
             for k in 0..n {
                 let (mut px, mut py) = ((x0 + k) as f32, y as f32);
                 if FIELD {
-                    px += dx[i0 + k];
-                    py += dy[i0 + k];
+                    px += dx[f0 + k];
+                    py += dy[f0 + k];
                 }
                 // Padded coordinates: q + 1, inside (0, w + 1) × (0, h + 1) or outside the image.
                 let (qx, qy) = (b00 * px + b01 * py + o0 + 1.0, b10 * px + b11 * py + o1 + 1.0);
@@ -185,16 +198,6 @@ pub fn smooth(field: &mut [f32], tmp: &mut [f32], (h, w): (usize, usize), kernel
     transpose(tmp, field, (h, w));
     smooth_columns(field, tmp, (w, h), kernel);
     transpose(tmp, field, (w, h));
-}
-
-/// The same smoothing for a field given column by column: `columns` holds f as w × h (it is
-/// overwritten), `out` receives G ∗ f as h × w. One transpose instead of [`smooth`]'s two (for a
-/// field of independent values, drawing it in either order is the same).
-#[inline(always)]
-pub(super) fn smooth_columnwise(columns: &mut [f32], out: &mut [f32], (h, w): (usize, usize), kernel: &[f32]) {
-    smooth_columns(columns, out, (w, h), kernel);
-    transpose(out, columns, (w, h));
-    smooth_columns(columns, out, (h, w), kernel);
 }
 
 /// dst(x, y) = Σ_{|t| ≤ r} g(t) src(x, y + t) over the rows y ± t inside the image: one pass of

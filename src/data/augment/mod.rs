@@ -25,6 +25,7 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod field;
 mod image;
 mod spec;
 
@@ -88,7 +89,7 @@ fn lowbias32(mut x: u32) -> u32 {
 }
 
 /// Fills `out` with values uniform in [−1, 1) (23 random bits each), hashed from `key` and each
-/// value's index: Simard's random displacements before smoothing.
+/// value's index: the white noise behind Simard's elastic field.
 #[inline(always)]
 pub fn noise(key: u64, out: &mut [f32]) {
     let (k0, k1) = (key as u32, (key >> 32) as u32);
@@ -114,61 +115,60 @@ pub fn elastic(src: &[f32], dst: &mut [f32], shape: (usize, usize), dx: &[f32], 
     resample(&padded, dst, shape, &Map::IDENTITY, Some((dx, dy)));
 }
 
-/// Simard's displacement field for σ = `sigma`, α = `alpha`, from `key`: Δ = α·(G_σ ∗ U) for U
-/// uniform in [−1, 1] per pixel ([`noise`] with keys `key` and `key + 1`), smoothed as
-/// [`smooth`] does. Returns (Δx, Δy). Allocates; the training loop uses an [`Augmenter`].
+/// Simard's displacement field for σ = `sigma`, α = `alpha`, from `key`: Δ = α·G U G for U white
+/// noise in [−1, 1] and G the Gaussian smoothing of [`smooth`], drawn in G's eigenbasis
+/// (`field`: the same mean and covariance as smoothing uniform noise, but for 10⁻⁵ of each
+/// factor's Σλ²), Δx from `key`, Δy from `key + 1`. Returns (Δx, Δy). Allocates; the training loop
+/// uses an [`Augmenter`].
 pub fn elastic_field(key: u64, shape: (usize, usize), sigma: f32, alpha: f32) -> (Vec<f32>, Vec<f32>) {
-    let kernel = gaussian_kernel(sigma, shape.0.max(shape.1));
-    let n = shape.0 * shape.1;
-    let (mut dx, mut dy, mut tmp) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    displacement(key, &mut dx, &mut tmp, shape, &kernel, alpha);
-    displacement(key.wrapping_add(1), &mut dy, &mut tmp, shape, &kernel, alpha);
-    (dx, dy)
+    let field = field::Field::new(shape, sigma, alpha);
+    let (mut m, mut t) = (vec![0.0; field.noise_len()], vec![0.0; field.product_len()]);
+    let mut strided = vec![0.0; shape.0 * field.stride()];
+    let mut component = |key| {
+        field.sample(key, &mut strided, &mut m, &mut t);
+        strided.chunks_exact(field.stride()).flat_map(|row| &row[..shape.1]).copied().collect()
+    };
+    (component(key), component(key.wrapping_add(1)))
 }
 
-/// One component of Simard's field into `out`: α·(G ∗ U), U = [`noise`]`(key)` laid out column by
-/// column (`tmp` is overwritten).
-#[inline(always)]
-fn displacement(key: u64, out: &mut [f32], tmp: &mut [f32], shape: (usize, usize), kernel: &[f32], alpha: f32) {
-    noise(key, tmp);
-    image::smooth_columnwise(tmp, out, shape, kernel);
-    out.iter_mut().for_each(|v| *v *= alpha);
-}
-
-/// The transforms of an [`Augment`] ready for images of one shape: the Gaussian kernel of the
-/// elastic distortion computed once. Shared by the threads that distort (each with its own
+/// The transforms of an [`Augment`] ready for images of one shape: the factors of the elastic
+/// distortion's field computed once. Shared by the threads that distort (each with its own
 /// [`Scratch`]).
 #[derive(Debug, Clone)]
 pub struct Augmenter {
     augment: Augment,
     shape: (usize, usize),
-    kernel: Vec<f32>,
-    /// The CPU has AVX-512F: [`Augmenter::apply`] runs with it.
+    field: Option<field::Field>,
+    /// The CPU has AVX-512F (and AVX2 and FMA): [`Augmenter::apply`] runs with them.
     avx512: bool,
 }
 
 /// The buffers an [`Augmenter`] works in (one per thread): the padded source, the field, the
-/// resampled image before its shift.
+/// resampled image before its shift, the field's noise and intermediate product.
 #[derive(Debug, Clone)]
 pub struct Scratch {
     padded: Vec<f32>,
     dx: Vec<f32>,
     dy: Vec<f32>,
     tmp: Vec<f32>,
+    m: Vec<f32>,
+    t: Vec<f32>,
 }
 
 impl Augmenter {
     /// `augment` for images of shape (h, w).
     pub fn new(augment: &Augment, shape: (usize, usize)) -> Self {
-        let kernel = match augment.get("elastic") {
-            Some(Transform::Elastic { sigma, .. }) => gaussian_kernel(sigma, shape.0.max(shape.1)),
-            _ => Vec::new(),
+        let field = match augment.get("elastic") {
+            Some(Transform::Elastic { sigma, alpha }) => Some(field::Field::new(shape, sigma, alpha)),
+            _ => None,
         };
         #[cfg(target_arch = "x86_64")]
-        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
         #[cfg(not(target_arch = "x86_64"))]
         let avx512 = false;
-        Augmenter { augment: augment.clone(), shape, kernel, avx512 }
+        Augmenter { augment: augment.clone(), shape, field, avx512 }
     }
 
     /// The transforms.
@@ -176,14 +176,21 @@ impl Augmenter {
         &self.augment
     }
 
+    /// The row stride of the elastic field.
+    fn field_stride(&self) -> usize {
+        self.field.as_ref().map_or(self.shape.1, field::Field::stride)
+    }
+
     /// Buffers for [`Augmenter::apply`].
     pub fn scratch(&self) -> Scratch {
         let (h, w) = self.shape;
         Scratch {
             padded: vec![0.0; (h + 2) * (w + 2)],
-            dx: vec![0.0; h * w],
-            dy: vec![0.0; h * w],
+            dx: vec![0.0; h * self.field_stride()],
+            dy: vec![0.0; h * self.field_stride()],
             tmp: vec![0.0; h * w],
+            m: vec![0.0; self.field.as_ref().map_or(0, field::Field::noise_len)],
+            t: vec![0.0; self.field.as_ref().map_or(0, field::Field::product_len)],
         }
     }
 
@@ -192,31 +199,32 @@ impl Augmenter {
     /// field keys, shift's direction and distance. Then out = S(E(A(F(in)))): flipped, affinely
     /// distorted, elastically distorted (one bilinear resampling through the composed backward
     /// map q = B(p + Δ(p)) + o), then shifted by whole pixels. Allocates nothing. Runs with
-    /// AVX-512 where the CPU has it (the resampling written out in intrinsics), else with AVX2 where
-    /// it has that: the same operations in wider lanes, no fused multiply–add, so the same result
-    /// on every CPU.
+    /// AVX-512 where the CPU has it (the resampling written out in intrinsics), else with AVX2 and
+    /// FMA where it has those: the same operations in wider lanes, so the same result on every
+    /// CPU (the resampling has no fused multiply–add; the field's products fuse every one, which
+    /// `f32::mul_add` rounds exactly, in hardware or not).
     pub fn apply(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
         #[cfg(target_arch = "x86_64")]
         if self.avx512 {
-            // SAFETY: `avx512` is set only on a CPU with AVX-512F (`Augmenter::new`).
+            // SAFETY: `avx512` is set only on a CPU with AVX-512F, AVX2 and FMA (`Augmenter::new`).
             return unsafe { self.apply_avx512(src, dst, stream, scratch) };
         }
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             return unsafe { self.apply_avx2(src, dst, stream, scratch) };
         }
         self.apply_lanes(src, dst, stream, scratch)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx512f")]
+    #[target_feature(enable = "avx2,fma,avx512f")]
     fn apply_avx512(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
         self.apply_lanes(src, dst, stream, scratch)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     fn apply_avx2(&self, src: &[f32], dst: &mut [f32], stream: &mut Stream, scratch: &mut Scratch) {
         self.apply_lanes(src, dst, stream, scratch)
     }
@@ -234,39 +242,41 @@ impl Augmenter {
             }
             _ => None,
         };
-        let elastic = a.get("elastic").map(|t| (t, stream.next_u64(), stream.next_u64()));
-        if let Some((Transform::Elastic { alpha, .. }, kx, ky)) = elastic {
-            displacement(kx, &mut s.dx, &mut s.tmp, self.shape, &self.kernel, alpha);
-            displacement(ky, &mut s.dy, &mut s.tmp, self.shape, &self.kernel, alpha);
+        let elastic = self.field.as_ref().map(|f| (f, stream.next_u64(), stream.next_u64()));
+        if let Some((field, kx, ky)) = elastic {
+            field.sample(kx, &mut s.dx, &mut s.m, &mut s.t);
+            field.sample(ky, &mut s.dy, &mut s.m, &mut s.t);
         }
         let resampled = map.is_some() || elastic.is_some();
         if flipped && resampled {
             map = Some(map.unwrap_or(Map::IDENTITY).flipped(self.shape.1));
         }
-        // The resampled (or copied, or flipped: exact either way) image goes to tmp, the shifted
-        // one to dst.
+        // The resampled (or copied, or flipped: exact either way) image goes to dst, or to tmp
+        // when a shift follows.
+        let shift_by = match a.get("shift") {
+            Some(Transform::Shift(n)) => Some(n),
+            _ => None,
+        };
+        let out: &mut [f32] = if shift_by.is_some() { &mut s.tmp } else { &mut *dst };
         match (map, elastic.is_some()) {
-            (None, false) if flipped => flip(src, &mut s.tmp, self.shape),
-            (None, false) => s.tmp.copy_from_slice(src),
+            (None, false) if flipped => flip(src, out, self.shape),
+            (None, false) => out.copy_from_slice(src),
             (map, with_field) => {
                 pad(src, &mut s.padded, self.shape);
                 let (field, map) = (with_field.then_some((&s.dx[..], &s.dy[..])), map.unwrap_or(Map::IDENTITY));
+                let stride = self.field_stride();
                 match self.avx512 {
                     // SAFETY: `avx512` is set only on a CPU with AVX-512F (`Augmenter::new`).
                     #[cfg(target_arch = "x86_64")]
-                    true => unsafe { avx512::resample(&s.padded, &mut s.tmp, self.shape, &map, field) },
-                    _ => resample(&s.padded, &mut s.tmp, self.shape, &map, field),
+                    true => unsafe { avx512::resample(&s.padded, out, self.shape, &map, field, stride) },
+                    _ => image::resample_strided(&s.padded, out, self.shape, &map, field, stride),
                 }
             }
         }
-        match a.get("shift") {
-            Some(Transform::Shift(n)) => {
-                let (direction, distance) = (stream.below(5), 1 + stream.below(n as u64) as isize);
-                let (dx, dy) =
-                    [(0, 0), (0, -distance), (0, distance), (-distance, 0), (distance, 0)][direction as usize];
-                shift(&s.tmp, dst, self.shape, dx, dy);
-            }
-            _ => dst.copy_from_slice(&s.tmp),
+        if let Some(n) = shift_by {
+            let (direction, distance) = (stream.below(5), 1 + stream.below(n as u64) as isize);
+            let (dx, dy) = [(0, 0), (0, -distance), (0, distance), (-distance, 0), (distance, 0)][direction as usize];
+            shift(&s.tmp, dst, self.shape, dx, dy);
         }
     }
 }

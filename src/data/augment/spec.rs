@@ -28,8 +28,10 @@ pub enum Transform {
         /// SHIFT, pixels.
         shift: f32,
     },
-    /// `elastic:SIGMA,ALPHA`: Simard et al.'s elastic distortion: Δx, Δy uniform in [−1, 1] per
-    /// pixel, smoothed by a Gaussian of standard deviation σ = SIGMA pixels, scaled by α = ALPHA.
+    /// `elastic:SIGMA,ALPHA`: Simard et al.'s elastic distortion: Δx, Δy white noise in [−1, 1]
+    /// smoothed by a Gaussian of standard deviation σ = SIGMA pixels and scaled by α = ALPHA
+    /// (drawn in the smoothing's eigenbasis: the covariance of uniform noise smoothed, see
+    /// [`elastic_field`](super::elastic_field)).
     Elastic {
         /// σ, pixels.
         sigma: f32,
