@@ -3,7 +3,7 @@
 
 use super::TrainConfig;
 use crate::data::columns::ColumnOptions;
-use crate::data::load_named;
+use crate::data::{Splits, load_named};
 use crate::error::Result;
 use crate::preprocess::Data;
 use crate::preprocess::table::{CsvOptions, TableOptions, load};
@@ -32,12 +32,23 @@ impl TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// Re-draws the validation split of a named dataset's `splits` as `validation_fraction` says
+    /// ([`Splits::resplit_validation`]), if it says; refused outside [0, 1).
+    pub(crate) fn resplit_named(&self, splits: &mut Splits) -> Result<()> {
+        super::checks::check_fraction("--validation-fraction", self.data.validation_fraction)?;
+        if let Some(fraction) = self.data.validation_fraction {
+            splits.resplit_validation(fraction);
+        }
+        Ok(())
+    }
+}
+
 impl Data {
     /// Loads what `config.data` names: a CSV/TSV file (`train`, with `test`, `target`, `task`
     /// and the held-out fractions; rows shuffled with the run's seed), or a dataset by name
     /// ([`DEFAULT_DATASET`] when none is given; `validation_fraction`, if given, re-draws its
-    /// validation split as [`Splits::resplit_validation`](crate::data::Splits::resplit_validation)
-    /// says); then keeps the first `train_size` training rows.
+    /// validation split as [`Splits::resplit_validation`] says); then keeps the first `train_size` training rows.
     pub fn load(config: &TrainConfig) -> Result<Data> {
         Self::load_named_or_table(config).map_err(super::name_key)
     }
@@ -50,10 +61,7 @@ impl Data {
             }
             None => {
                 let mut splits = load_named(c.dataset.as_deref().unwrap_or(DEFAULT_DATASET), c.dir.as_deref())?;
-                super::checks::check_fraction("--validation-fraction", c.validation_fraction)?;
-                if let Some(fraction) = c.validation_fraction {
-                    splits.resplit_validation(fraction);
-                }
+                config.resplit_named(&mut splits)?;
                 Data::from(splits)
             }
         };

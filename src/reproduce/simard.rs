@@ -138,20 +138,17 @@ fn claims(runs: &[RunFigures], quick: bool, images: usize, full: usize) -> Vec<C
     ]
 }
 
-/// `splits` split again as `config`'s `validation_fraction` says, if it says (as `neuralnet train`
-/// does for a named dataset).
-fn splits_for(config: &TrainConfig, splits: &Splits) -> Splits {
+/// `splits` split again as `config` says, as `neuralnet train` splits a named dataset.
+fn splits_for(config: &TrainConfig, splits: &Splits) -> Result<Splits> {
     let mut s = splits.clone();
-    if let Some(fraction) = config.data.validation_fraction {
-        s.resplit_validation(fraction);
-    }
-    s
+    config.resplit_named(&mut s)?;
+    Ok(s)
 }
 
 /// Trains recipe `i` on `splits` (the first [`QUICK_IMAGES`] images for a quick run).
 fn train(i: usize, splits: &Splits, quick: bool) -> Result<History> {
     let config = recipe(i, quick)?;
-    let mut s = splits_for(&config, splits);
+    let mut s = splits_for(&config, splits)?;
     if quick {
         s.truncate_train(QUICK_IMAGES);
     }
@@ -161,8 +158,8 @@ fn train(i: usize, splits: &Splits, quick: bool) -> Result<History> {
 /// Runs the three recipes once (their seed, 1) and compares.
 pub fn run(opts: &Options) -> Result<Report> {
     let splits = load_named("mnist", opts.data_dir.as_deref())?;
-    let plain = splits_for(&recipe(0, false)?, &splits).train.len();
-    let full = splits_for(&recipe(2, false)?, &splits).train.len();
+    let plain = splits_for(&recipe(0, false)?, &splits)?.train.len();
+    let full = splits_for(&recipe(2, false)?, &splits)?.train.len();
     let images = if opts.quick { QUICK_IMAGES.min(full) } else { full };
     let mut runs = Vec::new();
     for i in 0..RECIPES.len() {
@@ -261,7 +258,7 @@ mod tests {
         let part = |n: usize| crate::data::Dataset::classification(vec![0.5; n], 1, vec![0; n], 2);
         let splits = Splits { train: part(50), validation: Some(part(10)), ..Default::default() };
         let sizes = |i| {
-            let s = splits_for(&recipe(i, false).unwrap(), &splits);
+            let s = splits_for(&recipe(i, false).unwrap(), &splits).unwrap();
             (s.train.len(), s.validation.map(|v| v.len()))
         };
         assert_eq!(sizes(0), (50, Some(10)), "plain: Nielsen's split");

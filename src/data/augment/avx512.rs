@@ -23,10 +23,8 @@ pub(super) unsafe fn resample(
     field: Option<(&[f32], &[f32])>,
     stride: usize,
 ) {
-    let pw = w + 2;
-    assert!(padded.len() >= (h + 2) * pw && dst.len() >= h * w);
-    assert!(field.is_none_or(|(dx, dy)| h == 0 || (stride >= w && dx.len().min(dy.len()) >= (h - 1) * stride + w)));
-    assert!(w + 1 < 1 << 24 && (h + 2) * pw < i32::MAX as usize, "image too large for 32-bit indices");
+    super::image::assert_fits(padded, dst, (h, w), field, stride);
+    assert!(w + 1 < 1 << 24 && (h + 2) * (w + 2) < i32::MAX as usize, "image too large for 32-bit indices");
     let s = Consts::new(map, (h, w));
     for y in 0..h {
         for x0 in (0..w).step_by(16) {

@@ -124,6 +124,19 @@ pub(super) fn resample_strided(
     }
 }
 
+/// Asserts that a resampling of an h × w image reads and writes inside its buffers: `padded`
+/// (h + 2) × (w + 2), `dst` h × w, the field's h rows `stride` ≥ w apart.
+pub(super) fn assert_fits(
+    padded: &[f32],
+    dst: &[f32],
+    (h, w): (usize, usize),
+    field: Option<(&[f32], &[f32])>,
+    stride: usize,
+) {
+    assert!(padded.len() >= (h + 2) * (w + 2) && dst.len() >= h * w);
+    assert!(field.is_none_or(|(dx, dy)| h == 0 || (stride >= w && dx.len().min(dy.len()) >= (h - 1) * stride + w)));
+}
+
 #[inline(always)]
 fn resample_with<const FIELD: bool>(
     padded: &[f32],
@@ -134,8 +147,7 @@ fn resample_with<const FIELD: bool>(
 ) {
     let ([[b00, b01], [b10, b11]], [o0, o1]) = (map.b, map.o);
     let pw = w + 2;
-    assert!(padded.len() >= (h + 2) * pw && dst.len() >= h * w);
-    assert!(!FIELD || h == 0 || (stride >= w && dx.len().min(dy.len()) >= (h - 1) * stride + w));
+    assert_fits(padded, dst, (h, w), FIELD.then_some((dx, dy)), stride);
     // One row at a time in two loops: the first (which vectorises) finds each source point q, its
     // top-left neighbour in the padded source and the weights; the second reads the four
     // neighbours and blends them.
